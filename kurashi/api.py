@@ -1,0 +1,18 @@
+"""The versioned JSON API: every module's django-ninja Router mounted under /api/v1/.
+
+OpenAPI schema at /api/openapi.json, interactive docs at /api/docs.
+"""
+
+from ninja import NinjaAPI
+
+from kurashi.core.api import router as core_router
+from kurashi.modules.plan.api import router as plan_router
+
+api = NinjaAPI(
+    title="Kurashi API",
+    version="1",
+    description="Kurashi (暮らし) — the Saga Prefecture ICT platform. 日本語と英語のテキストを両方返します。",
+    urls_namespace="api-v1",
+)
+api.add_router("/v1/", core_router)
+api.add_router("/v1/plan/", plan_router)

@@ -1,0 +1,39 @@
+"""Fixtures for every test: the municipalities, and the four actors of every permission test."""
+
+from collections.abc import Callable
+
+import pytest
+
+from kurashi.core.models import Municipality, Organisation, User
+from kurashi.core.services import load_municipalities
+from kurashi.testing import make_member, make_organisation, make_user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Load the 20 municipalities once per test database: they are reference data every module needs."""
+    with django_db_blocker.unblock():
+        load_municipalities()
+
+
+@pytest.fixture
+def municipalities(db: None) -> list[Municipality]:
+    return list(Municipality.objects.order_by("code"))
+
+
+@pytest.fixture
+def karatsu(db: None) -> Organisation:
+    return make_organisation(
+        municipality_code="412023", slug="municipality-412023", name_ja="唐津市"
+    )
+
+
+@pytest.fixture
+def resident(db: None) -> User:
+    """A resident: an account with no membership."""
+    return make_user("resident")
+
+
+@pytest.fixture
+def member_factory(db: None) -> Callable[..., User]:
+    return make_member

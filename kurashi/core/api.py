@@ -1,0 +1,70 @@
+"""Municipalities on the JSON API: codes, names and boundaries (GeoJSON)."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control
+from ninja import Router, Schema
+
+from kurashi.core.geo import municipality_at
+from kurashi.core.models import Municipality
+
+router = Router(tags=["municipalities"])
+
+CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
+
+
+class MunicipalityOut(Schema):
+    code: str
+    name_ja: str
+    name_kana: str
+    name_en: str
+    kind: str
+
+
+class LocateOut(Schema):
+    lat: float
+    lon: float
+    municipality: MunicipalityOut | None
+
+
+@router.get(
+    "/municipalities",
+    response=list[MunicipalityOut],
+    summary="The municipalities with 6-digit local government codes",
+)
+def list_municipalities(request: HttpRequest) -> list[Municipality]:
+    return list(Municipality.objects.order_by("code"))
+
+
+@router.get(
+    "/municipalities.geojson",
+    url_name="municipalities_geojson",
+    summary="Municipal boundaries as a GeoJSON FeatureCollection",
+)
+@cache_control(public=True, max_age=3600)
+def municipalities_geojson(request: HttpRequest) -> HttpResponse:
+    features = [
+        {
+            "type": "Feature",
+            "id": m.code,
+            "properties": {
+                "code": m.code,
+                "name_ja": m.name_ja,
+                "name_kana": m.name_kana,
+                "name_en": m.name_en,
+            },
+            "geometry": m.boundary_geojson,
+        }
+        for m in Municipality.objects.exclude(boundary_geojson=None).order_by("code")
+    ]
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features, "attribution": CREDIT},
+        content_type="application/geo+json",
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
+
+
+@router.get("/locate", response=LocateOut, summary="Which municipality is a point (WGS84) in?")
+def locate(request: HttpRequest, lat: float, lon: float) -> dict[str, object]:
+    ref = municipality_at(lat, lon)
+    match = Municipality.objects.filter(code=ref.code).first() if ref else None
+    return {"lat": lat, "lon": lon, "municipality": match}

@@ -1,0 +1,276 @@
+"""Accounts (login with username or e-mail, optional TOTP second step) and organisation members."""
+
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kurashi.core import services
+from kurashi.core.audit import client_address, record_audit
+from kurashi.core.auth import authenticated_user
+from kurashi.core.forms import AddMemberForm, LoginForm, TokenForm
+from kurashi.core.models import Membership, Organisation, User
+from kurashi.core.permissions import has_permission, require_permission
+
+PENDING_USER_KEY = "kurashi_pending_otp_user"
+PENDING_NEXT_KEY = "kurashi_pending_next"
+BACKEND = "kurashi.core.auth.UsernameOrEmailBackend"
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("portal:home")
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        address = client_address(request)
+        if services.is_login_locked(username=username, ip_address=address):
+            form.add_error(
+                None,
+                _(
+                    "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
+                ),
+            )
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                services.record_login_failure(username=username, ip_address=address)
+                record_audit(
+                    actor=None,
+                    action="core.login.failed",
+                    request=request,
+                    detail={"username": username[:150]},
+                )
+                form.add_error(
+                    None, _("The username/e-mail address or the password is not correct.")
+                )
+            else:
+                services.clear_login_failures(username=username)
+                if user_has_device(user, confirmed=True):
+                    request.session[PENDING_USER_KEY] = user.pk
+                    request.session[PENDING_NEXT_KEY] = next_url
+                    return redirect("core:login-verify")
+                login(request, user, backend=BACKEND)
+                record_audit(actor=user, action="core.login", obj=user, request=request)
+                return HttpResponseRedirect(next_url)
+    return render(request, "core/login.html", {"form": form, "next": next_url})
+
+
+@csrf_protect
+@never_cache
+def login_verify_view(request: HttpRequest) -> HttpResponse:
+    user_id = request.session.get(PENDING_USER_KEY)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        return redirect("core:login")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_address(request)
+        if services.is_login_locked(username=user.get_username(), ip_address=address):
+            form.add_error(
+                None,
+                _(
+                    "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
+                ),
+            )
+        else:
+            device = next(
+                (
+                    d
+                    for d in TOTPDevice.objects.filter(user=user, confirmed=True)
+                    if d.verify_token(form.cleaned_data["token"])
+                ),
+                None,
+            )
+            if device is None:
+                services.record_login_failure(username=user.get_username(), ip_address=address)
+                record_audit(actor=None, action="core.login.otp_failed", obj=user, request=request)
+                form.add_error(
+                    "token", _("The code is not correct or has expired. Enter the current code.")
+                )
+            else:
+                next_url = request.session.get(PENDING_NEXT_KEY) or reverse("portal:home")
+                login(request, user, backend=BACKEND)
+                otp_login(request, device)
+                record_audit(
+                    actor=user,
+                    action="core.login",
+                    obj=user,
+                    request=request,
+                    detail={"second_factor": "totp"},
+                )
+                return HttpResponseRedirect(next_url)
+    return render(request, "core/login_verify.html", {"form": form})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record_audit(actor=request.user, action="core.logout", obj=request.user, request=request)
+    logout(request)
+    return redirect("portal:home")
+
+
+@login_required
+def account_view(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=authenticated_user(request))
+        .select_related("organisation", "role")
+        .order_by("organisation__name_ja")
+    )
+    manageable = [
+        m.organisation
+        for m in memberships
+        if has_permission(request.user, "core.manage_members", organisation_id=m.organisation_id)
+    ]
+    return render(
+        request,
+        "core/account.html",
+        {
+            "memberships": memberships,
+            "manageable": list(dict.fromkeys(manageable)),
+            "has_two_factor": user_has_device(request.user, confirmed=True),
+        },
+    )
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+@never_cache
+def two_factor_view(request: HttpRequest) -> HttpResponse:
+    """Enable TOTP: show a QR code for a new (unconfirmed) device, confirm it with a first code."""
+    user = authenticated_user(request)
+    if user_has_device(user, confirmed=True):
+        return render(request, "core/two_factor_enabled.html", {"form": TokenForm()})
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                record_audit(actor=user, action="core.two_factor.enable", obj=user, request=request)
+            otp_login(request, device)
+            messages.success(
+                request,
+                _("Two-factor authentication is on. You will be asked for a code at every login."),
+            )
+            return redirect("core:account")
+        form.add_error(
+            "token", _("The code is not correct or has expired. Enter the current code.")
+        )
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "core/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_data_uri": _qr_svg(device.config_url),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def two_factor_disable_view(request: HttpRequest) -> HttpResponse:
+    user = authenticated_user(request)
+    form = TokenForm(request.POST)
+    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if form.is_valid() and any(d.verify_token(form.cleaned_data["token"]) for d in devices):
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user=user).delete()
+            record_audit(
+                actor=user,
+                action="core.two_factor.disable",
+                obj=user,
+                request=request,
+            )
+        messages.success(request, _("Two-factor authentication is off."))
+        return redirect("core:account")
+    return render(
+        request, "core/two_factor_enabled.html", {"form": form, "error": True}, status=400
+    )
+
+
+def _members_context(organisation: Organisation, form: AddMemberForm) -> dict[str, object]:
+    members = (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user", "role")
+        .order_by("user__username")
+    )
+    return {"organisation": organisation, "members": members, "form": form}
+
+
+@login_required
+def organisation_members_view(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug, is_active=True)
+    require_permission(request.user, "core.manage_members", organisation_id=organisation.pk)
+    form = AddMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_membership(
+            actor=authenticated_user(request),
+            user=form.cleaned_data["user"],
+            organisation=organisation,
+            role=form.cleaned_data["role"],
+            request=request,
+        )
+        messages.success(request, _("%(user)s was added.") % {"user": form.cleaned_data["user"]})
+        return redirect("core:organisation-members", slug=organisation.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "core/organisation_members.html",
+        _members_context(organisation, form),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def organisation_member_remove_view(
+    request: HttpRequest, slug: str, membership_id: int
+) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug, is_active=True)
+    require_permission(request.user, "core.manage_members", organisation_id=organisation.pk)
+    membership = get_object_or_404(Membership, pk=membership_id, organisation=organisation)
+    services.remove_membership(
+        actor=authenticated_user(request), membership=membership, request=request
+    )
+    messages.success(request, _("%(user)s was removed.") % {"user": membership.user})
+    return redirect("core:organisation-members", slug=organisation.slug)

@@ -1,0 +1,1 @@
+"""Domain modules. Each talks to the others only through its public.py (import-linter checks it)."""
