@@ -1,9 +1,12 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from kurashi.core.models import Role, User
+from kurashi.core.services import queue_email
 
 
 class LoginForm(forms.Form):
@@ -53,3 +56,21 @@ class AddMemberForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("No active account has this username or e-mail address."))
         return user
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset, but the e-mail goes out from the task worker: the page answers at
+    once and the same message for known and unknown addresses (no account enumeration)."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        queue_email(subject=subject, body=body, to=[to_email])

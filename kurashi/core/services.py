@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
+from kurashi.core import tasks
 from kurashi.core.audit import record_audit
 from kurashi.core.codes import to_code6
 from kurashi.core.geo import reset_boundary_index
@@ -264,3 +265,10 @@ def record_login_failure(*, username: str, ip_address: str | None) -> None:
 
 def clear_login_failures(*, username: str) -> None:
     LoginFailure.objects.filter(username=username.strip().lower()).delete()
+
+
+def queue_email(*, subject: str, body: str, to: list[str], html_body: str = "") -> None:
+    """Send an e-mail from the task worker once the current transaction commits."""
+    transaction.on_commit(
+        lambda: tasks.send_email_task.enqueue(subject=subject, body=body, to=to, html_body=html_body)
+    )

@@ -1,6 +1,8 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
 from kurashi.core import views
+from kurashi.core.forms import QueuedPasswordResetForm
 
 app_name = "core"
 
@@ -20,5 +22,36 @@ urlpatterns = [
         "organisations/<slug:slug>/members/<int:membership_id>/remove/",
         views.organisation_member_remove_view,
         name="organisation-member-remove",
+    ),
+]
+
+urlpatterns += [
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
+            template_name="core/password_reset_form.html",
+            email_template_name="core/email/password_reset.txt",
+            subject_template_name="core/email/password_reset_subject.txt",
+            success_url=reverse_lazy("core:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="core/password_reset_confirm.html", success_url=reverse_lazy("core:password-reset-complete")
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_complete.html"),
+        name="password-reset-complete",
     ),
 ]

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real server in subprocesses, driven by Chromium (`make e2e`)."""
