@@ -4,12 +4,12 @@ A module registers its contributions in its AppConfig.ready() (Wagtail's hooks, 
 
     from kurashi.core import hooks
 
-    hooks.nav_items.register(hooks.NavItem(key="disaster", label=_("Disaster information"),
+    hooks.nav_items.register(hooks.NavItem(key="disaster", label=gettext_lazy("Disaster information"),
                                            url_name="disaster:portal", order=10))
     hooks.plan_deliveries.register(hooks.MeasureDelivery(measure_id="1.1", module="disaster",
                                                          url_name="disaster:portal"))
     hooks.plan_indicators.register(hooks.Indicator(key="open-shelters", measure_id="1.1",
-                                                   label=_("Open shelters"), compute=count_open))
+                                                   label=gettext_lazy("Open shelters"), compute=count_open))
 
 The portal renders whatever is registered. Tests swap entries with `registry.temporarily(...)`.
 """
