@@ -58,8 +58,11 @@ test: lint typecheck contracts migrations-check unit e2e
 bench: install
 	@for b in bench/bench_*.py; do $(BIN)/python $$b; done
 
+# Japanese catalogues: kurashi/locale for core, portal and plan; modules/<m>/locale for each module that has one.
 messages: install
-	cd kurashi && ../$(BIN)/kurashi makemessages -l ja -l en --no-obsolete && ../$(BIN)/kurashi compilemessages
+	cd kurashi && $(CURDIR)/$(BIN)/kurashi makemessages -l ja --no-obsolete -i "modules/*" -i "testing/*" -i "*/tests/*"
+	for d in kurashi/modules/*/locale; do (cd $$(dirname $$d) && $(CURDIR)/$(BIN)/kurashi makemessages -l ja --no-obsolete -i "tests/*"); done
+	cd kurashi && $(CURDIR)/$(BIN)/kurashi compilemessages -l ja
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ OpenAPI schema at /api/openapi.json, interactive docs at /api/docs.
 from ninja import NinjaAPI
 
 from kurashi.core.api import router as core_router
+from kurashi.modules.disaster.api import router as disaster_router
 from kurashi.modules.plan.api import router as plan_router
 
 api = NinjaAPI(
@@ -16,3 +17,4 @@ api = NinjaAPI(
 )
 api.add_router("/v1/", core_router)
 api.add_router("/v1/plan/", plan_router)
+api.add_router("/v1/disaster/", disaster_router)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "kurashi.core",
     "kurashi.portal",
     "kurashi.modules.plan",
+    "kurashi.modules.disaster",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

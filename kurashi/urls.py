@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("kurashi.portal.urls")),
     path("", include("kurashi.core.urls")),
     path("plan/", include("kurashi.modules.plan.urls")),
+    path("disaster/", include("kurashi.modules.disaster.urls")),
     # The admin signs in through Kurashi's own login (password, then TOTP when enabled).
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),

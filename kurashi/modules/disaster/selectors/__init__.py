@@ -1,0 +1,1 @@
+"""Reads of the disaster module, one file per area."""

@@ -1,0 +1,1 @@
+"""Writes of the disaster module, one file per area."""

@@ -1,0 +1,1 @@
+"""HTML views of the disaster module, one file per area."""
