@@ -2,4 +2,11 @@
 
 from ninja import Router
 
-router = Router(tags=["disaster"])
+from kurashi.modules.disaster.api import evacuation, jma, outputs, reports, shelters
+
+router = Router()
+router.add_router("/", jma.router)
+router.add_router("/", evacuation.router)
+router.add_router("/", shelters.router)
+router.add_router("/", reports.router)
+router.add_router("/", outputs.router)

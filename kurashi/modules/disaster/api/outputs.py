@@ -1,0 +1,5 @@
+"""JSON API of the disaster module: outputs."""
+
+from ninja import Router
+
+router = Router(tags=["disaster"])
