@@ -44,6 +44,8 @@ class BoundaryIndex:
 
     def municipality_codes_at(self, points: Sequence[tuple[float, float]]) -> list[str | None]:
         """Vectorised lookup for many (lat, lon) points; None where a point is in no municipality."""
+        if not points:
+            return []  # shapely.points() rejects an empty coordinate list
         geoms = shapely.points([(lon, lat) for lat, lon in points])
         result: list[str | None] = [None] * len(points)
         point_indices, geometry_indices = self.tree.query(geoms, predicate="intersects")

@@ -17,11 +17,16 @@ def register() -> None:
 def _register_portal() -> None:
     hooks.plan_deliveries.register(
         hooks.MeasureDelivery(
-            measure_id="1.1", module="disaster", url_name="disaster:portal", label=_("Disaster information")
+            measure_id="1.1",
+            module="disaster",
+            url_name="disaster:portal",
+            label=_("Disaster information"),
         )
     )
     hooks.nav_items.register(
-        hooks.NavItem(key="disaster", label=_("Disaster information"), url_name="disaster:portal", order=10)
+        hooks.NavItem(
+            key="disaster", label=_("Disaster information"), url_name="disaster:portal", order=10
+        )
     )
 
 

@@ -53,7 +53,9 @@ class Alert(models.Model):
     event_key = models.CharField(max_length=200, db_index=True)
     revision = models.PositiveIntegerField(default=1)
     msg_type = models.CharField(max_length=10, choices=MsgType.choices, default=MsgType.ALERT)
-    references = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    references = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTUAL)
     sent = models.DateTimeField(db_index=True)
     effective = models.DateTimeField(null=True, blank=True)
@@ -70,9 +72,15 @@ class Alert(models.Model):
     texts = models.JSONField(default=dict)
     sender_name_ja = models.CharField(max_length=200, blank=True)  # e.g. 佐賀地方気象台, 唐津市
     # Where it came from (exactly one is set): a JMA bulletin or an evacuation order.
-    bulletin = models.ForeignKey("disaster.Bulletin", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    bulletin = models.ForeignKey(
+        "disaster.Bulletin", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
     evacuation_order = models.ForeignKey(
-        "disaster.EvacuationOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+        "disaster.EvacuationOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
     )
     # The latest revision of its event; Cancel revisions are current but carry level 0.
     is_current = models.BooleanField(default=True, db_index=True)
@@ -83,8 +91,12 @@ class Alert(models.Model):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         constraints = (
-            models.UniqueConstraint(fields=("event_key", "revision"), name="disaster_alert_event_revision_unique"),
-            models.CheckConstraint(condition=models.Q(level__lte=5), name="disaster_alert_level_range"),
+            models.UniqueConstraint(
+                fields=("event_key", "revision"), name="disaster_alert_event_revision_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__lte=5), name="disaster_alert_level_range"
+            ),
             models.CheckConstraint(
                 condition=models.Q(msg_type="Alert", references__isnull=True)
                 | (~models.Q(msg_type="Alert") & models.Q(references__isnull=False)),

@@ -34,8 +34,12 @@ class EvacuationOrder(models.Model):
     message_en = models.TextField(blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     # The order this one updates or lifts (same municipality).
-    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -51,7 +55,10 @@ class EvacuationOrder(models.Model):
         verbose_name_plural = _("evacuation information")
         permissions = (
             ("draft_evacuation_order", "Can draft evacuation information for the municipality"),
-            ("approve_evacuation_order", "Can approve and publish evacuation information for the municipality"),
+            (
+                "approve_evacuation_order",
+                "Can approve and publish evacuation information for the municipality",
+            ),
         )
         constraints = (
             models.CheckConstraint(

@@ -85,7 +85,9 @@ class Bulletin(models.Model):
     source_name = models.CharField(max_length=500, blank=True)  # data URL or file name
     received_at = models.DateTimeField(auto_now_add=True)
     # Set when a later 訂正/取消 or a newer serial of the same event replaced this one.
-    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ("-report_datetime", "-id")
@@ -93,7 +95,14 @@ class Bulletin(models.Model):
         verbose_name_plural = _("JMA bulletins")
         constraints = (
             models.UniqueConstraint(
-                fields=("control_title", "editorial_office", "event_id", "serial", "report_datetime", "info_type"),
+                fields=(
+                    "control_title",
+                    "editorial_office",
+                    "event_id",
+                    "serial",
+                    "report_datetime",
+                    "info_type",
+                ),
                 name="disaster_bulletin_idempotency",
             ),
         )
@@ -126,7 +135,11 @@ class AreaWarning(models.Model):
         ordering = ("municipality_code", "-level", "kind_name")
         verbose_name = _("warning in force")
         verbose_name_plural = _("warnings in force")
-        indexes = (models.Index(fields=("is_current", "municipality_code"), name="disaster_warning_current"),)
+        indexes = (
+            models.Index(
+                fields=("is_current", "municipality_code"), name="disaster_warning_current"
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.municipality_code} {self.kind_name} (L{self.level})"

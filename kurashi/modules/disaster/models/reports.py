@@ -30,14 +30,24 @@ class FieldReport(models.Model):
     longitude = models.FloatField()
     municipality_code = models.CharField(max_length=6, db_index=True)
     photo = models.ImageField(upload_to="reports/%Y/%m/", blank=True)
-    keeps_photo_location = models.BooleanField(default=False)  # the reporter consented to keep EXIF GPS
+    keeps_photo_location = models.BooleanField(
+        default=False
+    )  # the reporter consented to keep EXIF GPS
     people_affected = models.PositiveIntegerField(null=True, blank=True)
     houses_damaged = models.PositiveIntegerField(null=True, blank=True)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reporter_contact = models.CharField(max_length=200, blank=True)  # never shown publicly
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED, db_index=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_reports")
-    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.RECEIVED, db_index=True
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_reports"
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     moderation_note = models.TextField(blank=True)
     is_exercise = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 class Shelter(models.Model):
     class Kind(models.TextChoices):
         SHELTER = "shelter", _("Designated shelter (指定避難所)")
-        EMERGENCY_SITE = "emergency_site", _("Designated emergency evacuation site (指定緊急避難場所)")
+        EMERGENCY_SITE = (
+            "emergency_site",
+            _("Designated emergency evacuation site (指定緊急避難場所)"),
+        )
 
     class OpenState(models.TextChoices):
         NOT_OPEN = "not_open", _("Not open (未開設)")
@@ -44,7 +47,9 @@ class Shelter(models.Model):
     note = models.TextField(blank=True)
     source_no = models.CharField(max_length=20, blank=True)  # NO column of the GSI CSV
     # Live status, updated by shelter staff.
-    open_state = models.CharField(max_length=10, choices=OpenState.choices, default=OpenState.NOT_OPEN)
+    open_state = models.CharField(
+        max_length=10, choices=OpenState.choices, default=OpenState.NOT_OPEN
+    )
     capacity = models.PositiveIntegerField(null=True, blank=True)
     headcount = models.PositiveIntegerField(null=True, blank=True)
     crowding = models.CharField(max_length=10, choices=Crowding.choices, default=Crowding.UNKNOWN)
@@ -59,7 +64,9 @@ class Shelter(models.Model):
         permissions = (("update_shelter_status", "Can update the live status of shelters"),)
         constraints = (
             models.CheckConstraint(
-                condition=models.Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                condition=models.Q(
+                    latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180
+                ),
                 name="disaster_shelter_coordinates",
             ),
         )
@@ -76,7 +83,9 @@ class ShelterStatusChange(models.Model):
     capacity = models.PositiveIntegerField(null=True, blank=True)
     headcount = models.PositiveIntegerField(null=True, blank=True)
     crowding = models.CharField(max_length=10)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,9 @@ def current_alerts(*, include_exercise: bool = False) -> QuerySet[Alert]:
 def municipality_levels(*, include_exercise: bool = False) -> dict[str, int]:
     """The highest 警戒レベル in force per municipality code (municipalities with none are absent)."""
     levels: dict[str, int] = {}
-    for area_levels in current_alerts(include_exercise=include_exercise).values_list("area_levels", flat=True):
+    for area_levels in current_alerts(include_exercise=include_exercise).values_list(
+        "area_levels", flat=True
+    ):
         for code, level in (area_levels or {}).items():
             if level > levels.get(code, 0):
                 levels[code] = level

@@ -37,7 +37,12 @@ def record_alert(
     existing = Alert.objects.filter(identifier=identifier).first()
     if existing is not None:
         return existing
-    previous = Alert.objects.select_for_update().filter(event_key=event_key, is_current=True).order_by("-revision").first()
+    previous = (
+        Alert.objects.select_for_update()
+        .filter(event_key=event_key, is_current=True)
+        .order_by("-revision")
+        .first()
+    )
     if cancel:
         msg_type = Alert.MsgType.CANCEL
     elif previous is not None:
@@ -60,7 +65,7 @@ def record_alert(
         expires=expires,
         hazard=hazard,
         level=0 if cancel else max(levels.values(), default=0),
-        area_levels={code: 0 for code in levels} if cancel else levels,
+        area_levels=dict.fromkeys(levels, 0) if cancel else levels,
         area_geojson=area_geojson,
         area_description_ja=area_description_ja,
         texts=texts,

@@ -12,4 +12,8 @@ from kurashi.modules.disaster.selectors.alerts import current_alerts, municipali
 def portal_view(request: HttpRequest) -> HttpResponse:
     levels = municipality_levels()
     municipalities = [(m, levels.get(m.code, 0)) for m in Municipality.objects.order_by("code")]
-    return render(request, "disaster/portal.html", {"alerts": current_alerts()[:50], "municipalities": municipalities})
+    return render(
+        request,
+        "disaster/portal.html",
+        {"alerts": current_alerts()[:50], "municipalities": municipalities},
+    )
