@@ -3,13 +3,24 @@
 OpenAPI schema at /api/openapi.json, interactive docs at /api/docs.
 """
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from kurashi.core.api import router as core_router
 from kurashi.modules.disaster.api import router as disaster_router
 from kurashi.modules.plan.api import router as plan_router
 
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """Japanese text as UTF-8, not \\u escapes: a third of the size and readable."""
+
+    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}  # noqa: RUF012
+
+
 api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
     title="Kurashi API",
     version="1",
     description="Kurashi (暮らし) — the Saga Prefecture ICT platform. 日本語と英語のテキストを両方返します。",
