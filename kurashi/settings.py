@@ -200,6 +200,25 @@ MAP_TILE_ATTRIBUTION = env_str(
     '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
 )
 
+# --- disaster information (plan 1.1) ------------------------------------------------------------
+JMA_FEED_URLS = env_list(
+    "JMA_FEED_URLS",
+    [
+        "https://www.data.jma.go.jp/developer/xml/feed/extra.xml",
+        "https://www.data.jma.go.jp/developer/xml/feed/eqvol.xml",
+        "https://www.data.jma.go.jp/developer/xml/feed/regular.xml",
+    ],
+)
+# Offices whose entries are downloaded: Saga, and Fukuoka for the 筑後川.
+JMA_OFFICE_CODES = env_list("JMA_OFFICE_CODES", ["410000", "400000"])
+JMA_POLL_SECONDS = env_int("JMA_POLL_SECONDS", 60)
+JMA_POLLING_ENABLED = env_bool("JMA_POLLING_ENABLED", False)
+JMA_MAX_DOCUMENT_BYTES = env_int("JMA_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024)
+JMA_FETCH_MAX_ATTEMPTS = env_int("JMA_FETCH_MAX_ATTEMPTS", 5)
+JMA_HTTP_TIMEOUT_SECONDS = env_int("JMA_HTTP_TIMEOUT_SECONDS", 10)
+CAP_SENDER = env_str("CAP_SENDER", "kurashi@pref.saga.example")
+LALERT_SENDER_ID = env_str("LALERT_SENDER_ID", "kurashi.pref.saga.example")
+
 # --- e-mail ---------------------------------------------------------------------------------
 # Django 6.1 MAILERS. EMAIL_BACKEND=console prints mail instead (development).
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -275,6 +294,7 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 if env_bool("KURASHI_TESTING", False):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
     TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",

@@ -54,7 +54,7 @@ def municipalities_geojson(request: HttpRequest) -> HttpResponse:
             },
             "geometry": m.boundary_geojson,
         }
-        for m in Municipality.objects.exclude(boundary_geojson=None).order_by("code")
+        for m in Municipality.objects.filter(boundary_geojson__isnull=False).order_by("code")
     ]
     return JsonResponse(
         {"type": "FeatureCollection", "features": features, "attribution": CREDIT},

@@ -1,5 +1,6 @@
 """Saga demo data of the shared kernel: municipalities, organisations, roles and demo staff."""
 
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -167,6 +168,15 @@ DEMO_STAFF = (
 )
 
 
+def write_private_file(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by the owner only from the first byte on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)  # an existing file keeps its old mode through O_CREAT
+
+
 def credentials_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-credentials.txt"
 
@@ -202,11 +212,9 @@ def load_demo_staff(progress: Progress) -> int:
     if created:
         resident.set_password(password)
         resident.save()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    write_private_file(
+        path,
         "Kurashi demo accounts (demo data only; never use in production)\n"
         f"usernames: {', '.join(u for u, *_ in DEMO_STAFF)}, resident\npassword: {password}\n",
-        encoding="utf-8",
     )
-    path.chmod(0o600)
     return len(DEMO_STAFF) + 1

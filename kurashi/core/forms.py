@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.db.models import QuerySet
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +46,11 @@ class TokenForm(forms.Form):
 
 class AddMemberForm(forms.Form):
     user = forms.CharField(label=_("Username or e-mail address of the person"), max_length=254)
-    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all(), empty_label=None)
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, roles: QuerySet[Role], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = roles  # type: ignore[attr-defined]
 
     def clean_user(self) -> User:
         identifier = str(self.cleaned_data["user"]).strip()

@@ -80,7 +80,9 @@ def boundary_index() -> BoundaryIndex:
         if index is None or version != _cache["version"]:
             rows = [
                 (MunicipalityRef(m.code, m.name_ja, m.name_kana, m.name_en), m.boundary_geojson)
-                for m in Municipality.objects.exclude(boundary_geojson=None).order_by("code")
+                for m in Municipality.objects.filter(boundary_geojson__isnull=False).order_by(
+                    "code"
+                )
                 if m.boundary_geojson is not None
             ]
             index = BoundaryIndex(rows)

@@ -149,6 +149,19 @@ def has_permission_anywhere(user: User | AnonymousUser | Any, permission: str) -
     return bool(grant_for(user, permission))
 
 
+def has_permission_within(
+    user: User | AnonymousUser | Any, permission: str, *, organisation_id: int
+) -> bool:
+    """True when `user` holds `permission` in the organisation or in any organisation under it
+    (the staff of a department's unit act for the department)."""
+    grant = grant_for(user, permission)
+    if grant.everywhere:
+        return True
+    return bool(grant.organisation_ids) and bool(
+        grant.organisation_ids & _descendants({organisation_id})
+    )
+
+
 def require_permission(
     user: User | AnonymousUser | Any,
     permission: str,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from kurashi.core.models import (
     Role,
     User,
 )
-from kurashi.core.permissions import forget_grants
+from kurashi.core.permissions import forget_grants, has_permission
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAGA_PREFECTURE = {
@@ -179,19 +180,16 @@ def ensure_organisation(
 ) -> Organisation:
     """Create or update an organisation keyed by slug (idempotent; used by the demo loader)."""
     municipality = Municipality.objects.get(code=municipality_code) if municipality_code else None
-    organisation, _created = Organisation.objects.update_or_create(
-        slug=slug,
-        defaults={
-            "kind": kind,
-            "name_ja": name_ja,
-            "name_en": name_en,
-            "name_kana": name_kana,
-            "municipality": municipality,
-            "covers_whole_prefecture": covers_whole_prefecture,
-            "parent": parent,
-        },
-    )
+    organisation = Organisation.objects.filter(slug=slug).first() or Organisation(slug=slug)
+    organisation.kind = kind
+    organisation.name_ja = name_ja
+    organisation.name_en = name_en
+    organisation.name_kana = name_kana
+    organisation.municipality = municipality
+    organisation.covers_whole_prefecture = covers_whole_prefecture
+    organisation.parent = parent
     organisation.full_clean()
+    organisation.save()
     organisation.jurisdiction.set(Municipality.objects.filter(code__in=list(jurisdiction_codes)))
     return organisation
 
@@ -245,30 +243,51 @@ def beat(name: str, **detail: Any) -> None:
     )
 
 
+def _lockout_key(identifier: str) -> str:
+    """One bucket per account whichever identifier was typed (username or e-mail address)."""
+    identifier = identifier.strip()
+    lookup = {"email__iexact": identifier} if "@" in identifier else {"username": identifier}
+    username = User.objects.filter(**lookup).values_list("username", flat=True).first()
+    return (username or identifier).lower()[:254]
+
+
 def is_login_locked(*, username: str, ip_address: str | None) -> bool:
     """Too many recent failures for this account or this address: refuse without checking."""
     since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     recent = LoginFailure.objects.filter(at__gte=since)
     limit = settings.LOGIN_MAX_FAILURES
-    if recent.filter(username=username.strip().lower()).count() >= limit:
+    if recent.filter(username=_lockout_key(username)).count() >= limit:
         return True
     # An address gets more room than an account: a municipal office shares one NAT address.
     return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 5
 
 
 def record_login_failure(*, username: str, ip_address: str | None) -> None:
-    LoginFailure.objects.create(
-        username=username.strip().lower()[:254], ip_address=ip_address or None
-    )
+    LoginFailure.objects.create(username=_lockout_key(username), ip_address=ip_address or None)
     LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
 def clear_login_failures(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.strip().lower()).delete()
+    LoginFailure.objects.filter(username=_lockout_key(username)).delete()
+
+
+def grantable_roles(*, actor: User, organisation: Organisation) -> QuerySet[Role]:
+    """Roles `actor` may hand out in `organisation`: only those whose every permission the actor
+    holds there too (nobody grants more than they have)."""
+    if actor.is_superuser:
+        return Role.objects.all()
+    allowed = []
+    for role in Role.objects.prefetch_related("permissions__content_type"):
+        names = [f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all()]
+        if all(has_permission(actor, name, organisation_id=organisation.pk) for name in names):
+            allowed.append(role.pk)
+    return Role.objects.filter(pk__in=allowed)
 
 
 def queue_email(*, subject: str, body: str, to: list[str], html_body: str = "") -> None:
     """Send an e-mail from the task worker once the current transaction commits."""
     transaction.on_commit(
-        lambda: tasks.send_email_task.enqueue(subject=subject, body=body, to=to, html_body=html_body)
+        lambda: tasks.send_email_task.enqueue(
+            subject=subject, body=body, to=to, html_body=html_body
+        )
     )

@@ -12,7 +12,9 @@ def send_email_task(*, subject: str, body: str, to: list[str], html_body: str = 
 
     A failure raises, so the task result records the error for operators.
     """
-    message = EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to)
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
     if html_body:
         message.attach_alternative(html_body, "text/html")
     return message.send(fail_silently=False)

@@ -45,13 +45,16 @@ urlpatterns += [
     path(
         "accounts/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="core/password_reset_confirm.html", success_url=reverse_lazy("core:password-reset-complete")
+            template_name="core/password_reset_confirm.html",
+            success_url=reverse_lazy("core:password-reset-complete"),
         ),
         name="password-reset-confirm",
     ),
     path(
         "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="core/password_reset_complete.html"),
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="core/password_reset_complete.html"
+        ),
         name="password-reset-complete",
     ),
 ]

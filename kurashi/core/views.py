@@ -116,7 +116,8 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
                     "token", _("The code is not correct or has expired. Enter the current code.")
                 )
             else:
-                next_url = request.session.get(PENDING_NEXT_KEY) or reverse("portal:home")
+                next_url = request.session.pop(PENDING_NEXT_KEY, None) or reverse("portal:home")
+                request.session.pop(PENDING_USER_KEY, None)
                 login(request, user, backend=BACKEND)
                 otp_login(request, device)
                 record_audit(
@@ -241,7 +242,8 @@ def _members_context(organisation: Organisation, form: AddMemberForm) -> dict[st
 def organisation_members_view(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug, is_active=True)
     require_permission(request.user, "core.manage_members", organisation_id=organisation.pk)
-    form = AddMemberForm(request.POST or None)
+    roles = services.grantable_roles(actor=authenticated_user(request), organisation=organisation)
+    form = AddMemberForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         services.add_membership(
             actor=authenticated_user(request),

@@ -73,7 +73,8 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
             ok, detail = check.check()
         except Exception as error:
             ok, detail = False, {"error": str(error)[:200]}
-        components[check.key] = {"status": "ok" if ok else "fail", **detail}
+        # "status" last: a check's detail must not be able to overwrite its own result.
+        components[check.key] = {**detail, "status": "ok" if ok else "fail"}
     healthy = all(component["status"] == "ok" for component in components.values())
     return JsonResponse(
         {

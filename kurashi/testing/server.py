@@ -86,8 +86,19 @@ def running_server(
     startup_timeout: float = 90.0,
 ) -> Iterator[Server]:
     var_dir = Path(tempfile.mkdtemp(prefix="kurashi-server-"))
-    base_env = {key: value for key, value in os.environ.items() if key not in {"KURASHI_TESTING", "DJANGO_SETTINGS_MODULE"}}
-    base_env.update({"KURASHI_VAR_DIR": str(var_dir), "DEBUG": "0", "PYTHONUNBUFFERED": "1", **(extra_env or {})})
+    base_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"KURASHI_TESTING", "DJANGO_SETTINGS_MODULE"}
+    }
+    base_env.update(
+        {
+            "KURASHI_VAR_DIR": str(var_dir),
+            "DEBUG": "0",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+    )
     database_url = base_env.get("DATABASE_URL", "")
     database = _throwaway_postgres(database_url) if database_url else None
     try:
@@ -98,14 +109,29 @@ def running_server(
         server.manage("migrate", "--no-input", "-v", "0")
         if demo:
             server.manage("demo", "--no-progress", "-v", "0")
-        command = [sys.executable, "-m", "kurashi", "run", "--host", "127.0.0.1", "--port", str(port), "--web-workers", str(web_workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "kurashi",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--web-workers",
+            str(web_workers),
+        ]
         if not worker:
             command.append("--no-worker")
         log_path = var_dir / "server.log"
         with log_path.open("w") as log:
-            process = subprocess.Popen(command, env=base_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+            process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+                command, env=base_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
-            _wait_until_up(server.url + "healthz", process, log_path, startup_timeout, require_healthy=worker)
+            _wait_until_up(
+                server.url + "healthz", process, log_path, startup_timeout, require_healthy=worker
+            )
             yield server
         finally:
             os.killpg(process.pid, signal.SIGTERM)
@@ -120,12 +146,21 @@ def running_server(
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float, *, require_healthy: bool) -> None:
+def _wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log_path: Path,
+    timeout: float,
+    *,
+    require_healthy: bool,
+) -> None:
     deadline = time.monotonic() + timeout
     last_error = ""
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"kurashi run exited with {process.returncode}:\n{log_path.read_text()}")
+            raise RuntimeError(
+                f"kurashi run exited with {process.returncode}:\n{log_path.read_text()}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
                 if response.status == 200:
@@ -137,4 +172,6 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path, t
         except OSError as error:
             last_error = str(error)
         time.sleep(0.2)
-    raise RuntimeError(f"kurashi run did not become healthy in {timeout:.0f} s ({last_error}):\n{log_path.read_text()}")
+    raise RuntimeError(
+        f"kurashi run did not become healthy in {timeout:.0f} s ({last_error}):\n{log_path.read_text()}"
+    )

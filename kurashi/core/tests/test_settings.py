@@ -12,28 +12,38 @@ from kurashi.core import env
 
 
 def run_check(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"KURASHI_TESTING", "DEBUG", "DATABASE_URL"}}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"KURASHI_TESTING", "DEBUG", "DATABASE_URL"}
+    }
     environment.update(extra)
     return subprocess.run(
         [sys.executable, "-m", "kurashi", "check", "--deploy", "--fail-level", "WARNING"],
-        env=environment, capture_output=True, text=True, timeout=120, check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_check_deploy_reports_nothing_with_production_values(tmp_path) -> None:
-    done = run_check({
-        "DEBUG": "0",
-        "HTTPS": "1",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "bousai.pref.saga.example",
-        "KURASHI_VAR_DIR": str(tmp_path),
-    })
+    done = run_check(
+        {
+            "DEBUG": "0",
+            "HTTPS": "1",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "bousai.pref.saga.example",
+            "KURASHI_VAR_DIR": str(tmp_path),
+        }
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
 
 
 def test_check_deploy_complains_about_plain_http(tmp_path) -> None:
-    done = run_check({"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(60), "KURASHI_VAR_DIR": str(tmp_path)})
+    done = run_check(
+        {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(60), "KURASHI_VAR_DIR": str(tmp_path)}
+    )
     assert done.returncode != 0
     assert "security.W004" in done.stderr + done.stdout  # no HSTS without HTTPS
 

@@ -48,11 +48,17 @@ def test_password_reset_mail_is_sent_by_the_worker_process(smtp_inbox: Any) -> N
     }
     with running_server(demo=False, extra_env=env) as server:
         server.manage("createadmin", "--username", "chief", "--email", "chief@example.test")
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         page = opener.open(server.url + "accounts/password-reset/", timeout=10).read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": "CHIEF@example.test"}).encode()
-        request = urllib.request.Request(server.url + "accounts/password-reset/", data=body, headers={"Referer": server.url})
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "email": "CHIEF@example.test"}
+        ).encode()
+        request = urllib.request.Request(
+            server.url + "accounts/password-reset/", data=body, headers={"Referer": server.url}
+        )
         response = opener.open(request, timeout=10)
         assert response.url.endswith("/accounts/password-reset/sent/")
 
@@ -65,5 +71,9 @@ def test_password_reset_mail_is_sent_by_the_worker_process(smtp_inbox: Any) -> N
         assert mail["To"] == "chief@example.test"
         text = mail.get_payload(decode=True).decode()
         assert re.search(r"http://127\.0\.0\.1:\d+/accounts/reset/[\w-]+/[\w-]+/", text)
-        state = server.manage("shell", "-c", "from django_tasks_db.models import DBTaskResult as R; print(list(R.objects.values_list('status', 'task_path')))")
+        state = server.manage(
+            "shell",
+            "-c",
+            "from django_tasks_db.models import DBTaskResult as R; print(list(R.objects.values_list('status', 'task_path')))",
+        )
         assert "('SUCCESSFUL', 'kurashi.core.tasks.send_email_task')" in state

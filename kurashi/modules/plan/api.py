@@ -5,7 +5,7 @@ from dataclasses import asdict
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
-from ninja import Router
+from ninja import Router, Status
 
 from kurashi.modules.plan.document import Text
 from kurashi.modules.plan.schemas import ErrorOut, MeasureOut, PlanOut
@@ -82,8 +82,10 @@ def measures(request: HttpRequest) -> list[dict[str, object]]:
     response={200: MeasureOut, 404: ErrorOut},
     summary="One measure, e.g. 1.1",
 )
-def measure(request: HttpRequest, measure_id: str) -> tuple[int, dict[str, object]]:
+def measure(request: HttpRequest, measure_id: str) -> Status[dict[str, object]]:
     if get_plan().measure(measure_id) is None:
-        return 404, {"detail": f"No measure {measure_id} in the plan (ids run from 1.1 to 5.3)."}
+        return Status(
+            404, {"detail": f"No measure {measure_id} in the plan (ids run from 1.1 to 5.3)."}
+        )
     with translation.override("ja"):
-        return 200, _measure(get_measure_state(measure_id))
+        return Status(200, _measure(get_measure_state(measure_id)))

@@ -1,11 +1,13 @@
 """Reads of the plan: the document joined with deliveries, indicators and progress."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import Http404
 
 from kurashi.core import hooks
-from kurashi.core.models import Organisation
+from kurashi.core.models import Organisation, User
+from kurashi.core.permissions import has_permission, has_permission_within
 from kurashi.modules.plan.document import Measure, PlanDocument, Text, plan_document
 from kurashi.modules.plan.models import MeasureProgress
 
@@ -96,3 +98,12 @@ def get_department_organisation(measure: Measure) -> Organisation | None:
     return Organisation.objects.filter(
         kind=Organisation.Kind.PREFECTURAL_DEPARTMENT, name_ja=measure.department.ja, is_active=True
     ).first()
+
+
+def can_report_progress(user: User | Any, measure: Measure) -> bool:
+    """Members of the measure's department, or of a unit under it, holding plan.report_progress;
+    superusers for a measure whose department has no organisation here."""
+    department = get_department_organisation(measure)
+    if department is None:
+        return has_permission(user, "plan.report_progress")
+    return has_permission_within(user, "plan.report_progress", organisation_id=department.pk)

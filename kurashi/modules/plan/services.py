@@ -1,13 +1,16 @@
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from kurashi.core.audit import record_audit
 from kurashi.core.models import User
-from kurashi.core.permissions import require_permission
 from kurashi.modules.plan.models import MeasureProgress
-from kurashi.modules.plan.selectors import get_department_organisation, get_plan
+from kurashi.modules.plan.selectors import (
+    can_report_progress,
+    get_department_organisation,
+    get_plan,
+)
 
 
 @transaction.atomic
@@ -27,10 +30,9 @@ def report_progress(
     measure = get_plan().measure(measure_id)
     if measure is None:
         raise ValidationError(_("There is no measure %(id)s in the plan.") % {"id": measure_id})
+    if not can_report_progress(actor, measure):
+        raise PermissionDenied("plan.report_progress")
     department = get_department_organisation(measure)
-    require_permission(
-        actor, "plan.report_progress", organisation_id=department.pk if department else None
-    )
     progress = MeasureProgress.objects.filter(measure_id=measure_id).first() or MeasureProgress(
         measure_id=measure_id
     )

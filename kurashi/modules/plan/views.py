@@ -1,15 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from kurashi.core.auth import authenticated_user
-from kurashi.core.permissions import has_permission, require_permission
 from kurashi.modules.plan import services
 from kurashi.modules.plan.forms import ProgressForm
 from kurashi.modules.plan.selectors import (
+    can_report_progress,
     get_department_organisation,
     get_measure_state,
     get_plan,
@@ -25,9 +26,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
 def measure_view(request: HttpRequest, measure_id: str) -> HttpResponse:
     state = get_measure_state(measure_id)
     department = get_department_organisation(state.measure)
-    can_report = has_permission(
-        request.user, "plan.report_progress", organisation_id=department.pk if department else None
-    )
+    can_report = can_report_progress(request.user, state.measure)
     return render(
         request,
         "plan/measure.html",
@@ -40,10 +39,8 @@ def progress_view(request: HttpRequest, measure_id: str) -> HttpResponse:
     measure = get_plan().measure(measure_id)
     if measure is None:
         raise Http404(measure_id)
-    department = get_department_organisation(measure)
-    require_permission(
-        request.user, "plan.report_progress", organisation_id=department.pk if department else None
-    )
+    if not can_report_progress(request.user, measure):
+        raise PermissionDenied("plan.report_progress")
     state = get_measure_state(measure_id)
     initial = {
         "status": state.status,

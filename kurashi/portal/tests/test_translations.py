@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]  # kurashi/
 # The project catalogue (kurashi/locale) plus one per module that has its own (modules/<m>/locale).
 CATALOGUES = sorted(ROOT.rglob("locale/ja/LC_MESSAGES/django.po"))
 
-TEMPLATE_STRING = re.compile(r"""{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)*)"\s*(?:as\s+\w+\s*)?%}|{%\s*(?:translate|trans)\s+'((?:[^'\\]|\\.)*)'\s*%}""")
+TEMPLATE_STRING = re.compile(
+    r"""{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)*)"\s*(?:as\s+\w+\s*)?%}|{%\s*(?:translate|trans)\s+'((?:[^'\\]|\\.)*)'\s*%}"""
+)
 PYTHON_STRING = re.compile(r"""\b_\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
 
 
@@ -19,7 +21,9 @@ def entries() -> list[polib.POEntry]:
 
 
 def test_every_message_has_a_japanese_translation() -> None:
-    untranslated = [entry.msgid for entry in entries() if not entry.msgstr and not entry.msgstr_plural]
+    untranslated = [
+        entry.msgid for entry in entries() if not entry.msgstr and not entry.msgstr_plural
+    ]
     fuzzy = [entry.msgid for entry in entries() if "fuzzy" in entry.flags]
     assert untranslated == []
     assert fuzzy == []
@@ -30,7 +34,11 @@ def test_compiled_catalogues_match_their_po_files() -> None:
     for path in CATALOGUES:
         with path.with_suffix(".mo").open("rb") as handle:
             compiled = gettext.GNUTranslations(handle)
-        stale += [e.msgid for e in polib.pofile(str(path)) if e.msgid and compiled.gettext(e.msgid) != e.msgstr]
+        stale += [
+            e.msgid
+            for e in polib.pofile(str(path))
+            if e.msgid and compiled.gettext(e.msgid) != e.msgstr
+        ]
     assert stale == [], "run `make messages` (compilemessages) and commit the .mo files"
 
 
