@@ -13,11 +13,25 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         var geo = L.geoJSON(data, {
-          style: function () { return { color: "#1d4f91", weight: 2, fillOpacity: 0.05 }; },
+          style: function () {
+            return { color: "#1d4f91", weight: 2, fillOpacity: 0.05, className: "map-layer--" + layer.key };
+          },
+          // Points as vector circles: no marker images (their path breaks under hashed static names).
+          pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, {
+              radius: 7, color: "#1d4f91", weight: 2, fillColor: "#ffffff", fillOpacity: 0.9,
+              className: "map-layer--" + layer.key
+            });
+          },
           onEachFeature: function (feature, leafletLayer) {
             var p = feature.properties || {};
             var label = p.label || p.name_ja || p.name || "";
-            if (label) { leafletLayer.bindTooltip(String(label)); }
+            if (label) {
+              // A DOM node, not a string: Leaflet would insert a string as HTML.
+              var tip = document.createElement("span");
+              tip.textContent = String(label);
+              leafletLayer.bindTooltip(tip);
+            }
           }
         });
         if (layer.attribution) { map.attributionControl.addAttribution(layer.attribution); }
