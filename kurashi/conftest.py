@@ -6,7 +6,7 @@ import pytest
 
 from kurashi.core.models import Municipality, Organisation, User
 from kurashi.core.services import load_municipalities
-from kurashi.testing import make_member, make_organisation, make_user
+from kurashi.testing.builders import make_member, make_organisation, make_user
 
 
 @pytest.fixture(scope="session")

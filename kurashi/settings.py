@@ -147,6 +147,13 @@ else:
         }
     }
 
+# In-process ASGI micro-cache for public, max-age responses (kurashi/core/microcache.py).
+MICROCACHE_ENABLED = env_bool("MICROCACHE_ENABLED", True)
+MICROCACHE_PATH_PREFIXES = env_list(
+    "MICROCACHE_PATH_PREFIXES",
+    ["/disaster/emergency/", "/en/disaster/emergency/", "/disaster/easy/emergency/"],
+)
+
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = ["kurashi.core.auth.UsernameOrEmailBackend"]
@@ -297,7 +304,8 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 
-if env_bool("KURASHI_TESTING", False):
+KURASHI_TESTING = env_bool("KURASHI_TESTING", False)
+if KURASHI_TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests

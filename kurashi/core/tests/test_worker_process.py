@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from kurashi.testing.server import free_port, running_server
+from kurashi.testing.server import free_port, start_server
 
 
 class Inbox:
@@ -46,18 +46,22 @@ def test_password_reset_mail_is_sent_by_the_worker_process(smtp_inbox: Any) -> N
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "KURASHI_ADMIN_PASSWORD": "a long enough test password 42",
     }
-    with running_server(demo=False, extra_env=env) as server:
+    with start_server(demo=False, extra_env=env, db_prefix="kurashi_worker") as server:
         server.manage("createadmin", "--username", "chief", "--email", "chief@example.test")
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
-        page = opener.open(server.url + "accounts/password-reset/", timeout=10).read().decode()
+        page = (
+            opener.open(server.base_url + "/accounts/password-reset/", timeout=10).read().decode()
+        )
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         body = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": token, "email": "CHIEF@example.test"}
         ).encode()
         request = urllib.request.Request(
-            server.url + "accounts/password-reset/", data=body, headers={"Referer": server.url}
+            server.base_url + "/accounts/password-reset/",
+            data=body,
+            headers={"Referer": server.base_url + "/"},
         )
         response = opener.open(request, timeout=10)
         assert response.url.endswith("/accounts/password-reset/sent/")

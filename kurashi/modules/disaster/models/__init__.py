@@ -2,7 +2,13 @@
 
 from kurashi.modules.disaster.models.alerts import Alert, Hazard
 from kurashi.modules.disaster.models.evacuation import EvacuationOrder
-from kurashi.modules.disaster.models.jma import AreaWarning, Bulletin, FeedEntry, FeedState
+from kurashi.modules.disaster.models.jma import (
+    AreaWarning,
+    Bulletin,
+    FeedEntry,
+    FeedState,
+    RejectedBulletin,
+)
 from kurashi.modules.disaster.models.reports import FieldReport
 from kurashi.modules.disaster.models.shelters import Shelter, ShelterStatusChange
 
@@ -15,6 +21,7 @@ __all__ = [
     "FeedState",
     "FieldReport",
     "Hazard",
+    "RejectedBulletin",
     "Shelter",
     "ShelterStatusChange",
 ]

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kurashi.modules.disaster.models.alerts import Hazard
+
 
 class EvacuationOrder(models.Model):
     class Level(models.IntegerChoices):
@@ -22,7 +24,7 @@ class EvacuationOrder(models.Model):
 
     municipality_code = models.CharField(max_length=6, db_index=True)
     level = models.PositiveSmallIntegerField(choices=Level.choices)
-    hazard = models.CharField(max_length=20)  # Hazard value
+    hazard = models.CharField(max_length=20, choices=Hazard.choices)
     # Whole municipality, or named districts and/or a drawn polygon.
     is_whole_municipality = models.BooleanField(default=True)
     districts = models.TextField(blank=True)  # one district name per line
@@ -37,17 +39,28 @@ class EvacuationOrder(models.Model):
     replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The first order of the chain of updates (null for the first order itself): one public
+    # event (Alert.event_key) and one L-Alert documentID per chain.
+    chain_root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rejection_reason = models.TextField(blank=True)
     is_exercise = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -59,13 +72,55 @@ class EvacuationOrder(models.Model):
                 "approve_evacuation_order",
                 "Can approve and publish evacuation information for the municipality",
             ),
+            ("export_lalert", "Can download L-Alert (EDXL-DE) exports for the municipality"),
+        )
+        indexes = (
+            models.Index(
+                fields=("municipality_code", "state"), name="disaster_evacuation_muni_state"
+            ),
         )
         constraints = (
             models.CheckConstraint(
                 condition=~models.Q(state="published") | models.Q(approved_by__isnull=False),
                 name="disaster_evacuation_published_is_approved",
             ),
+            # Two-person rule: whoever drafted an order can never be the one who approved it.
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True)
+                | ~models.Q(approved_by=models.F("drafted_by")),
+                name="disaster_evacuation_approver_is_not_drafter",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=(0, 3, 4, 5)),
+                name="disaster_evacuation_level_values",
+            ),
+            # 解除 always lifts a published order.
+            models.CheckConstraint(
+                condition=~models.Q(level=0) | models.Q(replaces__isnull=False),
+                name="disaster_evacuation_lift_replaces_an_order",
+            ),
         )
 
     def __str__(self) -> str:
         return f"{self.municipality_code} L{self.level} ({self.state})"
+
+    @property
+    def is_lift(self) -> bool:
+        return self.level == self.Level.LIFTED
+
+    @property
+    def chain_root_pk(self) -> int:
+        """Primary key of the first order of this order's chain (itself when it starts one)."""
+        return self.chain_root_id or self.pk
+
+    @property
+    def district_list(self) -> list[str]:
+        return [line.strip() for line in self.districts.splitlines() if line.strip()]
+
+    @property
+    def event_key(self) -> str:
+        return f"evacuation:{self.municipality_code}:{self.chain_root_pk}"
+
+    @property
+    def alert_identifier(self) -> str:
+        return f"urn:kurashi:{self.municipality_code}:evacuation:{self.pk}"

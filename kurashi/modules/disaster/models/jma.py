@@ -1,6 +1,7 @@
-"""JMA 防災情報XML intake: feed polling state, seen feed entries, stored bulletins, and the warning
-state per municipality that the bulletins produce."""
+"""JMA 防災情報XML intake: feed polling state, seen feed entries, stored bulletins, rejected
+documents, and the warning state per municipality that the bulletins produce."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +27,7 @@ class FeedEntry(models.Model):
     """An Atom entry seen in a feed. Its data URL is fetched at most once."""
 
     class State(models.TextChoices):
-        SKIPPED = "skipped", _("Skipped (other office)")
+        SKIPPED = "skipped", _("Skipped (other office or type)")
         PENDING = "pending", _("Waiting to be fetched")
         FETCHED = "fetched", _("Fetched")
         FAILED = "failed", _("Failed")
@@ -40,11 +41,13 @@ class FeedEntry(models.Model):
     updated = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     seen_at = models.DateTimeField(auto_now_add=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("JMA feed entry")
+        indexes = (models.Index(fields=("state", "seen_at"), name="disaster_feedentry_state"),)
         verbose_name_plural = _("JMA feed entries")
 
     def __str__(self) -> str:
@@ -63,6 +66,14 @@ class Bulletin(models.Model):
         NORMAL = "通常", "通常"
         EXERCISE = "訓練", "訓練"
         TEST = "試験", "試験"
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Changed the Saga state")
+        UNCHANGED = "unchanged", _("Confirmed the Saga state (no change)")
+        STALE = "stale", _("Older than the state in force (not applied)")
+        NOT_SAGA = "not_saga", _("Not about Saga")
+        NO_STATE = "no_state", _("Information only (no warning state)")
+        RETRACTED = "retracted", _("Retracted an earlier bulletin (取消)")
 
     type_code = models.CharField(max_length=10, db_index=True)  # VPWW53, VXKO, VXSE53 …
     control_title = models.CharField(max_length=200)
@@ -88,11 +99,21 @@ class Bulletin(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The product family (see jma/levels.py family_of) and what ingesting the bulletin did.
+    family = models.CharField(max_length=100, blank=True, db_index=True)
+    mentions_saga = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.NO_STATE)
+    # {"added": [...], "lifted": [...], "levels": {"412015": 3}} — what changed in Saga.
+    changes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ("-report_datetime", "-id")
         verbose_name = _("JMA bulletin")
         verbose_name_plural = _("JMA bulletins")
+        permissions = (
+            ("ingest_bulletin", "Can ingest JMA bulletins (upload or replay of files)"),
+            ("view_intake", "Can view the JMA intake log and the exercise state"),
+        )
         constraints = (
             models.UniqueConstraint(
                 fields=(
@@ -130,6 +151,15 @@ class AreaWarning(models.Model):
     bulletin = models.ForeignKey(Bulletin, on_delete=models.PROTECT, related_name="area_warnings")
     is_exercise = models.BooleanField(default=False)
     is_current = models.BooleanField(default=True, db_index=True)
+    status = models.CharField(max_length=40, blank=True)  # 発表 / 継続 (as JMA wrote it)
+    last_kind_name = models.CharField(max_length=100, blank=True)  # R06 / tsunami LastKind
+    detail = models.CharField(max_length=100, blank=True)  # e.g. tsunami height ３ｍ, intensity 5-
+    # Observation-type information (earthquakes, 竜巻注意情報 …) stops being current by itself.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        Bulletin, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ("municipality_code", "-level", "kind_name")
@@ -143,3 +173,28 @@ class AreaWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_code} {self.kind_name} (L{self.level})"
+
+
+class RejectedBulletin(models.Model):
+    """A document refused at intake (hostile, malformed, too large, unknown type), with the reason.
+    Only the first bytes are kept, as escaped text: nothing else of it is stored or processed."""
+
+    reason = models.CharField(max_length=20)  # xmlsafe.REASONS key: too_large, doctype, …
+    message = models.CharField(max_length=500)
+    source = models.CharField(max_length=20)  # feed | upload | cli
+    source_name = models.CharField(max_length=500, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    head = models.TextField(blank=True)  # the first 1,000 characters, decoded leniently
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+        verbose_name = _("rejected JMA document")
+        verbose_name_plural = _("rejected JMA documents")
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.source_name or self.sha256[:12]}"

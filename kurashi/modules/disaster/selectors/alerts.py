@@ -1,15 +1,20 @@
 """Reads of the canonical alerts: what is in force, and the level of each municipality."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from kurashi.modules.disaster.models import Alert
 
 
 def current_alerts(*, include_exercise: bool = False) -> QuerySet[Alert]:
-    """Alerts in force (latest revision of each event, not cancelled), highest level first.
+    """Alerts in force (latest revision of each event, not cancelled, not expired), highest level first.
 
     訓練/試験 alerts are left out unless include_exercise (the exercise view)."""
-    alerts = Alert.objects.filter(is_current=True).exclude(msg_type=Alert.MsgType.CANCEL)
+    alerts = (
+        Alert.objects.filter(is_current=True)
+        .exclude(msg_type=Alert.MsgType.CANCEL)
+        .filter(Q(expires__isnull=True) | Q(expires__gt=timezone.now()))
+    )
     if not include_exercise:
         alerts = alerts.filter(status=Alert.Status.ACTUAL)
     return alerts.order_by("-level", "-sent")
