@@ -32,7 +32,9 @@ def open_settled(page: Page, path: str) -> Response:
     assert response.status == 200, f"{path}: HTTP {response.status}"
     page.wait_for_load_state("load")
     if path.rstrip("/").endswith("/map"):
-        expect(page.locator(".leaflet-overlay-pane svg path")).to_have_count(MUNICIPALITY_COUNT)
+        expect(
+            page.locator(".leaflet-overlay-pane svg path.map-layer--municipalities")
+        ).to_have_count(MUNICIPALITY_COUNT)
     return response
 
 

@@ -22,11 +22,14 @@ from kurashi.testing.server import RunningServer
 
 pytestmark = pytest.mark.e2e
 
+TARA = "414417"
 SAGA = "412015"
 SAGA_CITY_HALL = {"latitude": 33.2494, "longitude": 130.2988}
 MUNICIPALITY_COUNT = 20
 # The cached emergency page and the cached redirect live at most 30 s.
 CACHE_SECONDS = 30
+
+
 def server_shell(server: RunningServer, code: str) -> str:
     """Run Python in `kurashi shell` against the e2e server's database; returns stdout."""
     return server.manage("shell", "-c", code)
@@ -128,20 +131,21 @@ def test_portal_shows_the_table_and_the_map_polygons_without_tiles(
 def test_a_new_level_4_appears_after_the_refresh_and_the_portal_switches(
     new_context: ContextFactory, alerts: Alerts, server: str
 ) -> None:
+    # 太良町: no other e2e module touches it (the evacuation test publishes a level 4 for 佐賀市).
     context, log = new_context()
     page = context.new_page()
     page.goto("/disaster/?full=1")
     wait_for_map(page)
-    row = page.locator(f"#level-table tr[data-code='{SAGA}']")
+    row = page.locator(f"#level-table tr[data-code='{TARA}']")
     expect(row).to_have_attribute("data-level", "0")
     page.locator("#situation").evaluate("element => { element.dataset.refreshSeconds = '1'; }")
 
-    alerts.record({SAGA: 4})
+    alerts.record({TARA: 4})
 
     expect(row).to_have_attribute("data-level", "4", timeout=15_000)
     expect(row.locator(".level--4")).to_have_text(re.compile("4"))
     expect(page.locator(".emergency-banner")).to_be_visible()
-    expect(page.locator(f".map-label--{SAGA}")).to_contain_text("4", timeout=5_000)
+    expect(page.locator(f".map-label--{TARA}")).to_contain_text("4", timeout=5_000)
     expect(page.locator("#refresh-status")).not_to_be_empty()
     log.assert_clean()
 
@@ -149,10 +153,10 @@ def test_a_new_level_4_appears_after_the_refresh_and_the_portal_switches(
     fresh.goto("/disaster/")
     assert urlsplit(fresh.url).path == "/disaster/emergency/"
     deadline = time.monotonic() + CACHE_SECONDS + 5
-    while fresh.locator(f"#m{SAGA}").count() == 0 and time.monotonic() < deadline:
+    while fresh.locator(f"#m{TARA}").count() == 0 and time.monotonic() < deadline:
         fresh.wait_for_timeout(1000)  # a copy cached before the alert lives up to 30 s
         fresh.reload()
-    expect(fresh.locator(f"#m{SAGA}")).to_contain_text("佐賀市")
+    expect(fresh.locator(f"#m{TARA}")).to_contain_text("太良町")
     expect(
         fresh.get_by_role("link", name=re.compile("地図|map", re.IGNORECASE)).first
     ).to_have_attribute("href", "/disaster/?full=1")

@@ -96,7 +96,7 @@ def test_map_draws_the_20_municipal_boundaries_with_tiles_blocked(
     page.wait_for_function(
         "typeof window.L === 'object' && !!document.querySelector('.leaflet-container')"
     )
-    boundaries = page.locator(".leaflet-overlay-pane svg path")
+    boundaries = page.locator(".leaflet-overlay-pane svg path.map-layer--municipalities")
     expect(boundaries).to_have_count(MUNICIPALITY_COUNT)  # waits for the GeoJSON layer
     assert log.blocked_requests, "the map asked for no tiles at all"
     assert all("cyberjapandata.gsi.go.jp" in url for url in log.blocked_requests)
@@ -104,7 +104,11 @@ def test_map_draws_the_20_municipal_boundaries_with_tiles_blocked(
     # Still usable without tiles: zoom, the layer switch, and the table below the map.
     page.locator(".leaflet-control-zoom-in").click()
     expect(boundaries).to_have_count(MUNICIPALITY_COUNT)
-    overlay = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    overlay = (
+        page.locator(".leaflet-control-layers-overlays label")
+        .filter(has_text=re.compile("Municipal boundaries|市町界"))
+        .locator("input[type=checkbox]")
+    )
     expect(overlay).to_have_count(1)
     overlay.uncheck()
     expect(boundaries).to_have_count(0)

@@ -99,8 +99,8 @@ def _register_shelters() -> None:
             geojson_url_name="disaster:shelters-geojson",
             kind="points",
             order=30,
-            # Off until the portal map draws points without Leaflet's marker images (see the
-            # shelters report); the layer is listed and can be switched on.
+            # Off by default on the overview map (1,136 points); the disaster portal shows them
+            # filtered by hazard and status. The layer is listed and can be switched on.
             enabled_by_default=False,
             attribution=GSI_CREDIT,
         )
