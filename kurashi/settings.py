@@ -149,10 +149,9 @@ else:
 
 # In-process ASGI micro-cache for public, max-age responses (kurashi/core/microcache.py).
 MICROCACHE_ENABLED = env_bool("MICROCACHE_ENABLED", True)
-MICROCACHE_PATH_PREFIXES = env_list(
-    "MICROCACHE_PATH_PREFIXES",
-    ["/disaster/emergency/", "/en/disaster/emergency/", "/disaster/easy/emergency/"],
-)
+# Every path: what is stored is decided by the response (public, max-age, no Set-Cookie) and the
+# request (no cookies), so only pages Django marked shareable are served from memory.
+MICROCACHE_PATH_PREFIXES = env_list("MICROCACHE_PATH_PREFIXES", ["/"])
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -1,13 +1,18 @@
 """A tiny in-process ASGI micro-cache in front of Django (kurashi/asgi.py).
 
-While an evacuation order is in force every resident opens the same light emergency page at once. Django with its
-full middleware stack answers a cached page in about a millisecond of CPU; this cache answers a
-repeat in a few microseconds, in front of Django, for responses Django itself marked shareable:
+While an evacuation order is in force every resident opens the same light emergency page at once.
+Django with its full middleware stack answers a cached page in about a millisecond of CPU; this
+cache answers a repeat in a few microseconds, in front of Django, for responses Django itself
+marked shareable:
 
 - only GET (and HEAD) on the path prefixes in settings.MICROCACHE_PATH_PREFIXES, and only
   requests without a session or messages cookie (a signed-in visitor always reaches Django);
 - only 200 responses with `Cache-Control: public, max-age=N` (N > 0), no `private`/`no-store`/
-  `no-cache`, no `Set-Cookie`, no `Vary: Cookie`/`*`; kept for N minus the response's `Age`;
+  `no-cache`, no `Set-Cookie`, no `Vary: *`; kept for N minus the response's `Age`;
+- only responses to requests that carried no cookie at all: such a response is the anonymous,
+  cookieless variant, so `Vary: Cookie` (added whenever a template looks at the user) does not
+  stop it being shared with other visitors who have no session — while a page rendered for a
+  visitor's own cookies (a CSRF token in a form) is never stored;
 - keyed by path + query string: Kurashi's language is in the path (/en/…, /disaster/easy/…), so
   `Vary: Accept-Language` added by LocaleMiddleware does not split the key;
 - concurrent misses of one key wait for the first one (no stampede at expiry);
@@ -59,7 +64,7 @@ def freshness_seconds(headers: list[tuple[bytes, bytes]]) -> int:
     if _header(headers, b"set-cookie") is not None:
         return 0
     vary = (_header(headers, b"vary") or b"").decode("latin-1").lower()
-    if "cookie" in vary or "*" in vary:
+    if "*" in vary:
         return 0
     match = _MAX_AGE.search(control)
     if not match:
@@ -154,6 +159,8 @@ class MicroCache:
         await self.app(scope, receive, capture)
         if start is None or start["status"] != 200 or size > self.max_body_bytes:
             return
+        if _header(list(scope.get("headers", [])), b"cookie") is not None:
+            return  # rendered for this visitor's cookies: not the shareable anonymous variant
         headers = [(bytes(name), bytes(value)) for name, value in start.get("headers", [])]
         seconds = freshness_seconds(headers)
         if seconds <= 0:

@@ -117,7 +117,7 @@ def test_the_age_of_the_response_shortens_its_stay() -> None:
         [(b"cache-control", b"max-age=30")],
         [(b"cache-control", b"public")],
         [(b"cache-control", b"public, max-age=30"), (b"set-cookie", b"csrftoken=x")],
-        [(b"cache-control", b"public, max-age=30"), (b"vary", b"Accept-Language, Cookie")],
+        [(b"cache-control", b"public, max-age=30"), (b"vary", b"*")],
     ],
 )
 def test_responses_not_marked_shareable_are_not_kept(headers: list[tuple[bytes, bytes]]) -> None:
@@ -248,5 +248,29 @@ def test_requests_with_a_messages_cookie_reach_django_every_time() -> None:
 
     request(cache, with_messages)
     request(cache, with_messages)
+
+    assert app.calls == 2
+
+
+VARY_COOKIE = [*PUBLIC, (b"vary", b"Accept-Language, Cookie")]
+
+
+def test_cookieless_variant_of_a_vary_cookie_page_is_shared() -> None:
+    app = App(VARY_COOKIE)
+    cache = MicroCache(app, path_prefixes=PREFIXES, clock=FakeClock())
+
+    request(cache, scope())
+    status, _headers, body = request(cache, scope(headers=[(b"cookie", b"csrftoken=abc")]))
+
+    assert (status, body, app.calls) == (200, b"page 1", 1)
+
+
+def test_a_page_rendered_for_a_visitors_cookies_is_never_stored() -> None:
+    app = App(VARY_COOKIE)
+    cache = MicroCache(app, path_prefixes=PREFIXES, clock=FakeClock())
+    with_csrf_cookie = scope(headers=[(b"cookie", b"csrftoken=abc")])
+
+    request(cache, with_csrf_cookie)
+    request(cache, scope())
 
     assert app.calls == 2

@@ -5,7 +5,9 @@ from dataclasses import asdict
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.cache import cache_control
 from ninja import Router, Status
+from ninja.decorators import decorate_view
 
 from kurashi.modules.plan.document import Text
 from kurashi.modules.plan.schemas import ErrorOut, MeasureOut, PlanOut
@@ -45,6 +47,7 @@ def _measure(state: MeasureState) -> dict[str, object]:
 
 
 @router.get("/", response=PlanOut, summary="The plan: motto, actors and pillars")
+@decorate_view(cache_control(public=True, max_age=30))
 def plan(request: HttpRequest) -> dict[str, object]:
     document = get_plan()
     return {
@@ -71,6 +74,7 @@ def plan(request: HttpRequest) -> dict[str, object]:
     response=list[MeasureOut],
     summary="All 28 measures with delivery status and live indicators",
 )
+@decorate_view(cache_control(public=True, max_age=30))
 def measures(request: HttpRequest) -> list[dict[str, object]]:
     # Indicator labels in the API are Japanese; both languages of every plan text are returned.
     with translation.override("ja"):
@@ -82,6 +86,7 @@ def measures(request: HttpRequest) -> list[dict[str, object]]:
     response={200: MeasureOut, 404: ErrorOut},
     summary="One measure, e.g. 1.1",
 )
+@decorate_view(cache_control(public=True, max_age=30))
 def measure(request: HttpRequest, measure_id: str) -> Status[dict[str, object]]:
     if get_plan().measure(measure_id) is None:
         return Status(
