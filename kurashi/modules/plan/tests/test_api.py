@@ -183,7 +183,7 @@ def test_openapi_schema_lists_the_plan_paths(db: None, client: Client) -> None:
     assert set(paths["/api/v1/plan/measures/{measure_id}"]) == {"get"}
 
 
-def test_plan_api_responses_may_be_shared_by_caches_for_30_seconds(client) -> None:
+def test_plan_api_responses_may_be_shared_by_caches_for_30_seconds(client, db) -> None:
     for url in ("/api/v1/plan/", "/api/v1/plan/measures", "/api/v1/plan/measures/1.1"):
         control = {part.strip() for part in client.get(url)["Cache-Control"].split(",")}
         assert control == {"public", "max-age=30"}, url
