@@ -10,6 +10,8 @@ from ninja.renderers import JSONRenderer
 
 from kurashi.core.api import router as core_router
 from kurashi.modules.disaster.api import router as disaster_router
+from kurashi.modules.ems.api import router as ems_router
+from kurashi.modules.notify.api import router as notify_router
 from kurashi.modules.plan.api import router as plan_router
 
 
@@ -29,3 +31,5 @@ api = NinjaAPI(
 api.add_router("/v1/", core_router)
 api.add_router("/v1/plan/", plan_router)
 api.add_router("/v1/disaster/", disaster_router)
+api.add_router("/v1/notify/", notify_router)
+api.add_router("/v1/ems/", ems_router)

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "kurashi.portal",
     "kurashi.modules.plan",
     "kurashi.modules.disaster",
+    "kurashi.modules.notify",
+    "kurashi.modules.ems",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -18,6 +18,8 @@ urlpatterns += i18n_patterns(
     path("", include("kurashi.core.urls")),
     path("plan/", include("kurashi.modules.plan.urls")),
     path("disaster/", include("kurashi.modules.disaster.urls")),
+    path("notify/", include("kurashi.modules.notify.urls")),
+    path("ems/", include("kurashi.modules.ems.urls")),
     # The admin signs in through Kurashi's own login (password, then TOTP when enabled).
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),
