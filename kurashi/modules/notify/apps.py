@@ -6,3 +6,8 @@ class NotifyConfig(AppConfig):
     name = "kurashi.modules.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from kurashi.modules.notify import hooks_registration
+
+        hooks_registration.register()

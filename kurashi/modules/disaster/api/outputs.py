@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from kurashi.modules.disaster.models import Alert
@@ -87,11 +87,11 @@ def list_alerts(request: HttpRequest, municipality: str = "") -> QuerySet[Alert]
     response={200: AlertOut, 404: ErrorOut},
     summary="One alert revision by its CAP identifier (current or not; Actual only)",
 )
-def get_alert(request: HttpRequest, identifier: str) -> tuple[int, Alert | dict[str, str]]:
+def get_alert(request: HttpRequest, identifier: str) -> Status[Alert | dict[str, str]]:
     try:
         alert = selectors.get_alert(identifier)
     except Alert.DoesNotExist:
         alert = None
     if alert is None or not alert.is_public:
-        return 404, {"detail": f"No public alert with identifier {identifier!r}."}
-    return 200, alert
+        return Status(404, {"detail": f"No public alert with identifier {identifier!r}."})
+    return Status(200, alert)

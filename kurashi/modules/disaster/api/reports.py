@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from kurashi.core.audit import client_address
 from kurashi.modules.disaster.models.reports import FieldReport
@@ -108,42 +108,50 @@ def _errors(error: ValidationError) -> dict[str, list[str]]:
     summary="Send a field report (multipart/form-data, same rules as the form)",
     openapi_extra=_MULTIPART,
 )
-def submit_report(request: HttpRequest) -> tuple[int, dict[str, object]]:
+def submit_report(request: HttpRequest) -> Status[dict[str, object]]:
     limit = services.photo_max_bytes()
     too_large: dict[str, object] = {
         "detail": _("The photo is too large. The limit is %(limit)s MB.")
         % {"limit": services.megabytes(limit)}
     }
     if services.body_too_large(request):
-        return 413, too_large
+        return Status(413, too_large)
     limiter = services.PhotoSizeLimit(request, limit)
     request.upload_handlers.insert(0, limiter)
     form = services.ReportForm(request.POST, request.FILES)
     if limiter.exceeded:
-        return 413, too_large
+        return Status(413, too_large)
     if not form.is_valid():
-        return 400, {
-            "detail": _("The report is not valid."),
-            "errors": {field: list(messages) for field, messages in form.errors.items()},
-        }
+        return Status(
+            400,
+            {
+                "detail": _("The report is not valid."),
+                "errors": {field: list(messages) for field, messages in form.errors.items()},
+            },
+        )
     try:
         submitted = services.submit_report(
             **form.submission(), reporter=None, client_address=client_address(request)
         )
     except services.ReportRateLimitError as limited:
-        return 429, {"detail": limited.message}
+        return Status(429, {"detail": limited.message})
     except ValidationError as error:
-        return 400, {"detail": _("The report is not valid."), "errors": _errors(error)}
+        return Status(400, {"detail": _("The report is not valid."), "errors": _errors(error)})
     report = submitted.report
-    return 201, {
-        "id": report.pk,
-        "state": report.state,
-        "receipt_token": submitted.receipt_token,
-        "status_url": request.build_absolute_uri(
-            reverse("api-v1:report_receipt", args=[submitted.receipt_token])
-        ),
-        "message": _("Your report was received. Municipal staff check it before it is published."),
-    }
+    return Status(
+        201,
+        {
+            "id": report.pk,
+            "state": report.state,
+            "receipt_token": submitted.receipt_token,
+            "status_url": request.build_absolute_uri(
+                reverse("api-v1:report_receipt", args=[submitted.receipt_token])
+            ),
+            "message": _(
+                "Your report was received. Municipal staff check it before it is published."
+            ),
+        },
+    )
 
 
 @router.get(
@@ -152,29 +160,32 @@ def submit_report(request: HttpRequest) -> tuple[int, dict[str, object]]:
     url_name="report_receipt",
     summary="The status of your own report, from the receipt token given at submission",
 )
-def report_receipt(request: HttpRequest, token: str) -> tuple[int, dict[str, object]]:
+def report_receipt(request: HttpRequest, token: str) -> Status[dict[str, object]]:
     report = selectors.get_report_by_receipt(services.hash_receipt_token(token))
     if report is None:
-        return 404, {"detail": _("There is no report with this receipt.")}
+        return Status(404, {"detail": _("There is no report with this receipt.")})
     public_id = None
     if report.state == FieldReport.State.PUBLISHED and not report.is_exercise:
         public_id = report.pk
     elif report.merged_into and report.merged_into.state == FieldReport.State.PUBLISHED:
         public_id = report.merged_into.pk
-    return 200, {
-        "id": report.pk,
-        "state": report.state,
-        "state_label": str(report.get_state_display()),
-        "category": report.category,
-        "municipality_code": report.municipality_code,
-        "created_at": report.created_at,
-        "published_at": report.published_at,
-        "public_url": request.build_absolute_uri(
-            reverse("disaster:report-detail", args=[public_id])
-        )
-        if public_id
-        else None,
-    }
+    return Status(
+        200,
+        {
+            "id": report.pk,
+            "state": report.state,
+            "state_label": str(report.get_state_display()),
+            "category": report.category,
+            "municipality_code": report.municipality_code,
+            "created_at": report.created_at,
+            "published_at": report.published_at,
+            "public_url": request.build_absolute_uri(
+                reverse("disaster:report-detail", args=[public_id])
+            )
+            if public_id
+            else None,
+        },
+    )
 
 
 class ReportPageOut(Schema):

@@ -4,8 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 
 from kurashi.modules.disaster.models import Alert, Bulletin, EvacuationOrder
+from kurashi.modules.notify import public as notify_public
 
 
 @transaction.atomic
@@ -77,4 +80,33 @@ def record_alert(
     if previous is not None:
         Alert.objects.filter(pk=previous.pk).update(is_current=False)
     alert.save()
+    if alert.status == Alert.Status.ACTUAL:
+        notice = notice_for(alert)
+        transaction.on_commit(lambda: notify_public.dispatch_notice(notice))
     return alert
+
+
+def notice_for(alert: Alert) -> notify_public.Notice:
+    """The alert revision as the notify module receives it (only Actual alerts are handed over)."""
+    codes = sorted(alert.area_levels or {})
+    with translation.override("ja"):  # the Japanese page; it links to its English twin
+        web_url = (
+            reverse("disaster:municipality", kwargs={"code": codes[0]})
+            if len(codes) == 1
+            else reverse("disaster:portal")
+        )
+    return notify_public.Notice(
+        key=alert.identifier,
+        event_key=alert.event_key,
+        revision=alert.revision,
+        msg_type=alert.msg_type,
+        references_key=alert.references.identifier if alert.references else "",
+        hazard=alert.hazard,
+        level=alert.level,
+        area_levels=dict(alert.area_levels or {}),
+        area_geojson=alert.area_geojson,
+        texts=alert.texts or {},
+        web_url=web_url,
+        sent=alert.sent,
+        is_exercise=alert.status != Alert.Status.ACTUAL,
+    )

@@ -1,0 +1,173 @@
+"""Reads: recipients of a notice, and delivery progress for the staff page."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from kurashi.core.permissions import grant_for
+from kurashi.modules.notify.geometry import circle_intersects
+from kurashi.modules.notify.models import (
+    CHANNEL_BITS,
+    HAZARD_BITS,
+    Delivery,
+    Notice,
+    Subscription,
+    SubscriptionArea,
+)
+
+VIEW_DELIVERIES = "notify.view_deliveries"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    subscription_id: int
+    channel_mask: int
+    quiet_start: time | None
+    quiet_end: time | None
+
+
+def select_recipients(notice: Notice) -> Iterator[Recipient]:
+    """Active subscriptions whose areas, hazards and minimum level match the notice: per
+    municipality, level >= the subscriber's minimum. Areas that came from a point's circle are
+    refined against the notice's polygon when it has one. E-mail counts only once confirmed."""
+    by_level: dict[int, list[str]] = {}
+    for code, level in (notice.area_levels or {}).items():
+        if int(level) > 0:
+            by_level.setdefault(int(level), []).append(code)
+    hazard_bit = HAZARD_BITS.get(notice.hazard, HAZARD_BITS["other"])
+    seen: set[int] = set()
+    point_candidates: dict[int, Recipient] = {}
+    for level, codes in sorted(by_level.items(), reverse=True):
+        rows = (
+            SubscriptionArea.objects.filter(
+                municipality_code__in=codes,
+                subscription__is_active=True,
+                subscription__min_level__lte=level,
+            )
+            .annotate(hazard_match=F("subscription__hazard_mask").bitand(hazard_bit))
+            .filter(hazard_match__gt=0)
+            .values_list(
+                "subscription_id",
+                "subscription__channel_mask",
+                "subscription__is_confirmed",
+                "subscription__quiet_start",
+                "subscription__quiet_end",
+                "from_point",
+            )
+        )
+        for (
+            subscription_id,
+            mask,
+            is_confirmed,
+            quiet_start,
+            quiet_end,
+            from_point,
+        ) in rows.iterator(chunk_size=20_000):
+            if subscription_id in seen:
+                continue
+            if not is_confirmed:
+                mask &= ~CHANNEL_BITS["email"]
+            if not mask:
+                continue
+            recipient = Recipient(subscription_id, mask, quiet_start, quiet_end)
+            if from_point and notice.area_geojson:
+                point_candidates.setdefault(subscription_id, recipient)
+                continue
+            seen.add(subscription_id)
+            point_candidates.pop(subscription_id, None)
+            yield recipient
+    if point_candidates:
+        points = dict(
+            Subscription.objects.filter(pk__in=list(point_candidates)).values_list("pk", "points")
+        )
+        for subscription_id, recipient in point_candidates.items():
+            if subscription_id in seen:
+                continue
+            if any(
+                circle_intersects(
+                    notice.area_geojson or {},
+                    lat=float(point["lat"]),
+                    lon=float(point["lon"]),
+                    radius_m=float(point["radius_m"]),
+                )
+                for point in points.get(subscription_id) or []
+            ):
+                seen.add(subscription_id)
+                yield recipient
+
+
+def original_recipients(notice: Notice) -> list[tuple[int | None, str]]:
+    """(subscription id, channel) of everyone the notice was handed to, or is being handed to."""
+    return list(
+        Delivery.objects.filter(
+            notice=notice, status__in=(Delivery.Status.SENT, Delivery.Status.SENDING)
+        ).values_list("subscription_id", "channel")
+    )
+
+
+def can_view_deliveries(user: Any, notice: Notice | None = None) -> bool:
+    """Prefecture-wide staff see every alert; a municipality's staff see alerts covering it."""
+    grant = grant_for(user, VIEW_DELIVERIES)
+    if not grant:
+        return False
+    if notice is None:
+        return True
+    return any(grant.covers(municipality_code=code) for code in notice.area_levels or {"": 0})
+
+
+def list_notices_for(user: Any) -> QuerySet[Notice]:
+    notices = Notice.objects.order_by("-sent", "-id")
+    grant = grant_for(user, VIEW_DELIVERIES)
+    if grant.everywhere or grant.all_municipalities:
+        return notices
+    visible = [
+        n.pk for n in notices.only("pk", "area_levels")[:2000] if can_view_deliveries(user, n)
+    ]
+    return notices.filter(pk__in=visible)
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    by_state: dict[str, int]
+    by_channel: dict[str, dict[str, int]]
+    failures: list[dict[str, Any]]
+
+    @property
+    def done(self) -> int:
+        return self.by_state.get("sent", 0) + self.by_state.get("failed", 0)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+
+def delivery_progress(notice: Notice, *, failure_limit: int = 100) -> Progress:
+    by_state: dict[str, int] = {}
+    by_channel: dict[str, dict[str, int]] = {}
+    rows = (
+        Delivery.objects.filter(notice=notice)
+        .values("channel", "status")
+        .annotate(count=Count("id"))
+        .order_by("channel", "status")
+    )
+    for row in rows:
+        by_state[row["status"]] = by_state.get(row["status"], 0) + row["count"]
+        by_channel.setdefault(row["channel"], {})[row["status"]] = row["count"]
+    failures = list(
+        Delivery.objects.filter(notice=notice)
+        .filter(Q(status=Delivery.Status.FAILED) | ~Q(last_error=""))
+        .order_by("-id")
+        .values("id", "channel", "status", "attempts", "last_error", "subscription_id")[
+            :failure_limit
+        ]
+    )
+    return Progress(
+        total=sum(by_state.values()),
+        by_state=by_state,
+        by_channel=by_channel,
+        failures=[dict(failure) for failure in failures],
+    )

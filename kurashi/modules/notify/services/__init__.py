@@ -1,0 +1,3 @@
+from kurashi.modules.notify.services import pipeline, subscriptions
+
+__all__ = ["pipeline", "subscriptions"]

@@ -1,0 +1,454 @@
+"""The fan-out pipeline: a notice becomes outbox rows (one per recipient × channel × revision),
+which workers claim in batches with a conditional UPDATE and hand to the channels.
+
+Exactly once: the outbox's idempotency key (event key + revision + recipient + channel) is
+unique, so re-dispatching a revision, or several JMA documents of one revision, add nothing. A
+row is claimed by `UPDATE … SET status='sending', claim=<uuid> WHERE status='pending'`, which
+only one worker can win on SQLite (one writer) and on PostgreSQL (the WHERE is re-checked after
+the row lock), so two workers never take the same row. A worker killed mid-batch leaves its
+rows 'sending'; release_stale_claims() puts them back after NOTIFY_CLAIM_TIMEOUT_SECONDS. The
+null channel's hand-off is written in the same transaction as 'sent', so for it a crash can
+neither lose nor repeat a message; real channels are at-least-once across a crash in that window
+and carry the idempotency key (Message-ID-like header, Idempotency-Key) for receivers to dedupe.
+"""
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Subquery
+from django.tasks import Task
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from kurashi.modules.notify.channels import Outcome, OutgoingMessage, Result, adapter_for
+from kurashi.modules.notify.messages import RenderedMessage, render_message
+from kurashi.modules.notify.models import (
+    CHANNEL_BITS,
+    Delivery,
+    Lane,
+    Notice,
+    NullMessage,
+    Subscription,
+)
+from kurashi.modules.notify.notices import Notice as NoticeData
+from kurashi.modules.notify.selectors import Recipient, original_recipients, select_recipients
+from kurashi.modules.notify.services.subscriptions import link_url, remove_channel
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+
+
+def _task(name: str) -> Task[Any, Any]:
+    """A task of this module, looked up by name when enqueued: the tasks call these services,
+    so services must not import the tasks module (Zulip publishes by queue name likewise)."""
+    return import_string(f"kurashi.modules.notify.tasks.{name}")  # type: ignore[no-any-return]
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+# --- dispatch ------------------------------------------------------------------------------
+
+
+def dispatch_notice(notice: NoticeData) -> None:
+    """Persist the notice and fan it out from the worker of its lane once this commits.
+
+    Idempotent: a revision already received ((event_key, revision) or key) is left alone.
+    Exercises and tests (is_exercise) are stored but never reach residents.
+    """
+    with transaction.atomic():
+        if (
+            Notice.objects.filter(key=notice.key).exists()
+            or Notice.objects.filter(event_key=notice.event_key, revision=notice.revision).exists()
+        ):
+            return
+        lane = notice.lane
+        if notice.references_key and lane != Lane.EMERGENCY:
+            # A correction travels in the lane of what it corrects (a 取消 of a L4 order is urgent).
+            referenced = Notice.objects.filter(key=notice.references_key).first()
+            if referenced is not None and referenced.lane == Lane.EMERGENCY:
+                lane = Lane.EMERGENCY
+        row = Notice.objects.create(
+            key=notice.key,
+            event_key=notice.event_key,
+            revision=notice.revision,
+            msg_type=notice.msg_type,
+            references_key=notice.references_key,
+            hazard=notice.hazard,
+            level=notice.level,
+            area_levels={code: int(level) for code, level in notice.area_levels.items()},
+            area_geojson=notice.area_geojson,
+            texts=notice.texts,
+            web_url=notice.web_url,
+            sent=notice.sent,
+            is_exercise=notice.is_exercise,
+            lane=lane,
+        )
+        notice_id = row.pk
+        transaction.on_commit(
+            lambda: _task("fan_out_notice_task").using(queue_name=lane).enqueue(notice_id=notice_id)
+        )
+
+
+# --- fan-out -------------------------------------------------------------------------------
+
+
+def _quiet_until(recipient: Recipient, now: datetime) -> datetime | None:
+    """The end of the recipient's quiet hours when `now` falls inside them, else None."""
+    start, end = recipient.quiet_start, recipient.quiet_end
+    if start is None or end is None or start == end:
+        return None
+    local = timezone.localtime(now)
+    current = local.time()
+    inside = start <= current < end if start < end else (current >= start or current < end)
+    if not inside:
+        return None
+    until = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if until <= local:
+        until += timedelta(days=1)
+    return until
+
+
+def _rows_for(
+    notice: Notice, recipient: Recipient, now: datetime, *, is_correction: bool = False
+) -> list[Delivery]:
+    next_attempt = now
+    if notice.level < 4 and not is_correction:
+        next_attempt = _quiet_until(recipient, now) or now
+    return [
+        Delivery(
+            notice=notice,
+            subscription_id=recipient.subscription_id,
+            channel=channel,
+            lane=notice.lane,
+            idempotency_key=f"{notice.event_key}:{notice.revision}:{recipient.subscription_id}:{channel}",
+            is_correction=is_correction,
+            next_attempt_at=next_attempt,
+        )
+        for channel, bit in CHANNEL_BITS.items()
+        if recipient.channel_mask & bit
+    ]
+
+
+def _insert(rows: list[Delivery]) -> None:
+    with transaction.atomic():
+        Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _enqueue_drains(lane: str, count: int) -> None:
+    for _index in range(count):
+        _task("drain_lane_task").using(queue_name=lane).enqueue(lane=lane)
+
+
+def fan_out_notice(*, notice_id: int) -> int:
+    """Write the outbox rows of a notice (idempotent; safe to run again after a crash) and start
+    the lane's drainers. Returns the number of rows this run added or found."""
+    notice = Notice.objects.get(pk=notice_id)
+    if notice.fanned_out_at is not None:
+        return 0
+    now = timezone.now()
+    drainers = int(_setting("NOTIFY_DRAINERS_PER_LANE", 2))
+    total = 0
+    started = False
+    if not notice.is_exercise:
+        for chunk in _chunks(_outbox_rows(notice, now), CHUNK):
+            _insert(chunk)
+            total += len(chunk)
+            if not started:
+                # The first residents hear at once; the rest is written while they do.
+                _enqueue_drains(notice.lane, 1)
+                started = True
+    Notice.objects.filter(pk=notice.pk).update(
+        fanned_out_at=timezone.now(),
+        recipient_count=Delivery.objects.filter(notice=notice).count(),
+    )
+    if total:
+        _enqueue_drains(notice.lane, drainers)
+    return total
+
+
+def _chunks(rows: Iterable[Delivery], size: int) -> Iterable[list[Delivery]]:
+    chunk: list[Delivery] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _outbox_rows(notice: Notice, now: datetime) -> Iterable[Delivery]:
+    corrected: set[int] = set()
+    if notice.msg_type in ("Update", "Cancel") and notice.references_key:
+        original = Notice.objects.filter(key=notice.references_key).first()
+        if original is not None:
+            # What was not handed over yet is superseded: nobody should get both.
+            Delivery.objects.filter(notice=original, status=Delivery.Status.PENDING).update(
+                status=Delivery.Status.FAILED,
+                last_error=f"superseded by revision {notice.revision}",
+            )
+            active = set(
+                Subscription.objects.filter(
+                    is_active=True,
+                    pk__in=Delivery.objects.filter(notice=original).values("subscription_id"),
+                ).values_list("pk", flat=True)
+            )
+            masks: dict[int, int] = defaultdict(int)
+            for subscription_id, channel in original_recipients(original):
+                if subscription_id is None:
+                    if channel == "mastodon":
+                        yield _mastodon_row(notice, now, is_correction=True)
+                elif subscription_id in active:
+                    masks[subscription_id] |= CHANNEL_BITS[channel]
+            for subscription_id, mask in masks.items():
+                corrected.add(subscription_id)
+                yield from _rows_for(
+                    notice, Recipient(subscription_id, mask, None, None), now, is_correction=True
+                )
+    if notice.msg_type != "Cancel":
+        for recipient in select_recipients(notice):
+            if recipient.subscription_id not in corrected:
+                yield from _rows_for(notice, recipient, now)
+        if _setting("NOTIFY_MASTODON_URL", "") and notice.level >= int(
+            _setting("NOTIFY_MASTODON_MIN_LEVEL", 3)
+        ):
+            yield _mastodon_row(notice, now)
+
+
+def _mastodon_row(notice: Notice, now: datetime, *, is_correction: bool = False) -> Delivery:
+    return Delivery(
+        notice=notice,
+        subscription=None,
+        channel="mastodon",
+        lane=notice.lane,
+        idempotency_key=f"{notice.event_key}:{notice.revision}:sns:mastodon",
+        is_correction=is_correction,
+        next_attempt_at=now,
+    )
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+def release_stale_claims(*, older_than_seconds: float | None = None) -> int:
+    """Put rows claimed by a worker that died back in the queue."""
+    seconds = (
+        float(_setting("NOTIFY_CLAIM_TIMEOUT_SECONDS", 300))
+        if older_than_seconds is None
+        else older_than_seconds
+    )
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    return Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lte=cutoff).update(
+        status=Delivery.Status.PENDING, claim=""
+    )
+
+
+def claim_batch(*, lane: str, size: int) -> str | None:
+    """Claim up to `size` due rows of `lane` for this worker; the claim id, or None if none."""
+    claim = uuid.uuid4().hex
+    now = timezone.now()
+    due = (
+        Delivery.objects.filter(lane=lane, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("id")
+        .values("id")[:size]
+    )
+    with transaction.atomic():
+        claimed = Delivery.objects.filter(
+            id__in=Subquery(due), status=Delivery.Status.PENDING
+        ).update(
+            status=Delivery.Status.SENDING,
+            claim=claim,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    return claim if claimed else None
+
+
+def deliver_batch(*, lane: str, size: int | None = None) -> int:
+    """Claim one batch of `lane` and hand it to the channels; returns the rows handled."""
+    size = size or int(_setting("NOTIFY_BATCH_SIZE", 500))
+    claim = claim_batch(lane=lane, size=size)
+    if claim is None:
+        return 0
+    rows = list(
+        Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING).select_related(
+            "notice", "subscription"
+        )
+    )
+    by_channel: dict[str, list[Delivery]] = defaultdict(list)
+    for row in rows:
+        by_channel[row.channel].append(row)
+    for channel, channel_rows in by_channel.items():
+        _deliver_channel(channel, channel_rows)
+    return len(rows)
+
+
+def _deliver_channel(channel: str, rows: list[Delivery]) -> None:
+    adapter = adapter_for(channel)
+    rendered_cache: dict[tuple[int, str, bool], RenderedMessage] = {}
+    messages: list[OutgoingMessage] = []
+    results: dict[int, Result] = {}
+    for row in rows:
+        subscription = row.subscription
+        if row.subscription_id is not None and (subscription is None or not subscription.is_active):
+            results[row.pk] = Result(Outcome.FAILED, "unsubscribed before delivery")
+            continue
+        language = subscription.language if subscription is not None else "ja"
+        messages.append(_outgoing(row, language, rendered_cache))
+    if messages:
+        for message, result in zip(messages, adapter.send_batch(messages), strict=True):
+            results[message.delivery_id] = result
+    _record_results(adapter.name, adapter, rows, results)
+
+
+def _outgoing(
+    row: Delivery, language: str, cache: dict[tuple[int, str, bool], RenderedMessage]
+) -> OutgoingMessage:
+    notice = row.notice
+    subscription = row.subscription
+    base = cache.get((notice.pk, language, row.is_correction))
+    if base is None:
+        base = render_message(
+            language=language,
+            msg_type=notice.msg_type,
+            level=notice.level,
+            texts=notice.texts,
+            web_url=notice.web_url,
+            is_correction=row.is_correction,
+        )
+        cache[(notice.pk, language, row.is_correction)] = base
+    message = base
+    address: dict[str, str] = {}
+    if subscription is not None:
+        unsubscribe_url = link_url(subscription, "unsubscribe")
+        message = (
+            render_message(
+                language=language,
+                msg_type=notice.msg_type,
+                level=notice.level,
+                texts=notice.texts,
+                web_url=notice.web_url,
+                is_correction=row.is_correction,
+                unsubscribe_url=unsubscribe_url,
+            )
+            if row.channel != "null"
+            else RenderedMessage(base.language, base.subject, base.body, base.url, unsubscribe_url)
+        )
+        address = {
+            "email": subscription.email,
+            "endpoint": subscription.push_endpoint,
+            "p256dh": subscription.push_p256dh,
+            "auth": subscription.push_auth,
+            "url": subscription.webhook_url,
+            "secret": subscription.webhook_secret,
+        }
+    payload = message.as_payload(notice_key=notice.key, level=notice.level, hazard=notice.hazard)
+    payload.update(
+        event_key=notice.event_key,
+        revision=notice.revision,
+        msg_type=notice.msg_type,
+        is_correction=row.is_correction,
+        area_levels=notice.area_levels,
+    )
+    return OutgoingMessage(
+        delivery_id=row.pk,
+        idempotency_key=row.idempotency_key,
+        message=message,
+        payload=payload,
+        address=address,
+    )
+
+
+def _record_results(
+    channel: str, adapter: Any, rows: list[Delivery], results: dict[int, Result]
+) -> None:
+    now = timezone.now()
+    sent_ids = [row.pk for row in rows if results[row.pk].outcome == Outcome.SENT]
+    gone: list[int] = []
+    with transaction.atomic():
+        if sent_ids:
+            Delivery.objects.filter(pk__in=sent_ids, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.SENT, sent_at=now, claim="", last_error=""
+            )
+            if channel == "null":
+                NullMessage.objects.bulk_create(
+                    [NullMessage(delivery_id=pk) for pk in sent_ids], batch_size=1000
+                )
+        for row in rows:
+            result = results[row.pk]
+            if result.outcome == Outcome.SENT:
+                continue
+            fields: dict[str, Any] = {"claim": "", "last_error": result.error[:500]}
+            if result.outcome == Outcome.RETRY and row.attempts < adapter.max_attempts:
+                fields.update(
+                    status=Delivery.Status.PENDING,
+                    next_attempt_at=now + timedelta(seconds=adapter.retry_delay(row.attempts)),
+                )
+            else:
+                fields["status"] = Delivery.Status.FAILED
+                if result.outcome == Outcome.RETRY:
+                    fields["last_error"] = f"gave up after {row.attempts} attempts: {result.error}"[
+                        :500
+                    ]
+            Delivery.objects.filter(pk=row.pk).update(**fields)
+            if result.outcome == Outcome.GONE and row.subscription_id is not None:
+                gone.append(row.subscription_id)
+    for subscription_id in gone:
+        remove_channel(subscription_id=subscription_id, channel=channel)
+
+
+def drain_lane(*, lane: str, max_seconds: float | None = None) -> int:
+    """Deliver due rows of `lane` until none is left (or max_seconds passed); then, if retries
+    are waiting, schedule the next drain for when the first is due."""
+    limit = float(_setting("NOTIFY_DRAIN_MAX_SECONDS", 600) if max_seconds is None else max_seconds)
+    release_stale_claims()
+    started = time.monotonic()
+    handled = 0
+    while time.monotonic() - started < limit:
+        count = deliver_batch(lane=lane)
+        if not count:
+            break
+        handled += count
+    else:
+        _enqueue_drains(lane, 1)  # time is up, more is due: continue in a fresh task
+        return handled
+    _schedule_retries(lane)
+    return handled
+
+
+def _schedule_retries(lane: str) -> None:
+    earliest = Delivery.objects.filter(lane=lane, status=Delivery.Status.PENDING).aggregate(
+        first=Min("next_attempt_at")
+    )["first"]
+    if earliest is None or earliest <= timezone.now():
+        return
+    task = _task("drain_lane_task").using(queue_name=lane)
+    if task.get_backend().supports_defer:
+        task.using(run_after=earliest).enqueue(lane=lane)
+
+
+def recover(*, older_than_seconds: float | None = None) -> dict[str, int]:
+    """Release stale claims, finish interrupted fan-outs and restart every lane with work left
+    (after a worker crash; run by `kurashi notify recover`)."""
+    released = release_stale_claims(older_than_seconds=older_than_seconds)
+    unfinished = list(Notice.objects.filter(fanned_out_at__isnull=True).values_list("pk", "lane"))
+    for notice_id, lane in unfinished:
+        _task("fan_out_notice_task").using(queue_name=lane).enqueue(notice_id=notice_id)
+    lanes = set(
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .values_list("lane", flat=True)
+        .distinct()
+    )
+    for lane in lanes:
+        _enqueue_drains(lane, int(_setting("NOTIFY_DRAINERS_PER_LANE", 2)))
+    return {"released": released, "fan_outs": len(unfinished), "lanes": len(lanes)}
