@@ -33,7 +33,9 @@ class ErrorOut(Schema):
     detail: str
 
 
-class ShelterOut(Schema):
+class ShelterBaseOut(Schema):
+    """What every shelter answer carries: identity, place, hazard suitability and live status."""
+
     common_id: str
     name: str
     kind: str
@@ -50,14 +52,17 @@ class ShelterOut(Schema):
     for_inland_flood: bool
     for_volcano: bool
     is_welfare: bool
-    accepted_people: str
-    note: str
     open_state: str
     crowding: str
     headcount: int | None
     capacity: int | None
     status_checked_at: datetime | None
     url: str
+
+
+class ShelterOut(ShelterBaseOut):
+    accepted_people: str
+    note: str
 
 
 class ShelterPageOut(Schema):
@@ -83,30 +88,8 @@ class ShelterFilters(Schema):
     q: str | None = Field(None, max_length=100, description="part of the name or address")
 
 
-class NearestOut(Schema):
-    common_id: str
-    name: str
-    kind: str
-    municipality_code: str
-    address: str
-    latitude: float
-    longitude: float
-    for_flood: bool
-    for_landslide: bool
-    for_storm_surge: bool
-    for_earthquake: bool
-    for_tsunami: bool
-    for_fire: bool
-    for_inland_flood: bool
-    for_volcano: bool
-    is_welfare: bool
-    open_state: str
-    crowding: str
-    headcount: int | None
-    capacity: int | None
-    status_checked_at: datetime | None
+class NearestOut(ShelterBaseOut):
     distance_m: float
-    url: str
 
 
 class NearestListOut(Schema):

@@ -1,5 +1,7 @@
 """Builders and fixtures of the shelter tests: shelters, the real GSI data, the four actors."""
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,12 @@ from django.utils import translation
 
 from kurashi.core.models import AuditEvent, Organisation, User
 from kurashi.modules.disaster.models import Shelter, ShelterStatusChange
-from kurashi.modules.disaster.services.shelters import DEMO_FILES, import_shelters_path
+from kurashi.modules.disaster.services.shelters import (
+    DEMO_FILES,
+    ImportReport,
+    import_shelters_file,
+    import_shelters_path,
+)
 from kurashi.testing import make_member, make_organisation
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -124,3 +131,32 @@ def imported(gsi_data: None, db: None) -> None:
 
 
 ReadFile = Callable[[Path], bytes]
+
+
+# --- CSV helpers shared by the import tests --------------------------------------------------
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def row_of(path: Path, common_id: str) -> dict[str, str]:
+    return next(row for row in csv_rows(path) if row["共通ID"] == common_id)
+
+
+def to_csv(columns: tuple[str, ...] | list[str], rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in columns])
+    return buffer.getvalue()
+
+
+def import_text(text: str, *, name: str = "test.csv", encoding: str = "utf-8") -> ImportReport:
+    return import_shelters_file(data=text.encode(encoding), name=name)
+
+
+def errors_of(report: ImportReport) -> list[tuple[int, str]]:
+    return [(error.line, error.common_id) for error in report.errors]

@@ -1,11 +1,8 @@
 """Importing the GSI shelter data: the real files, re-import, bad rows with line numbers,
 encodings, column sets, GeoJSON, and positions outside Saga."""
 
-import csv
-import io
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +11,6 @@ from kurashi.modules.disaster.models import Shelter
 from kurashi.modules.disaster.models.shelters import HAZARD_FLAG_FIELDS, SHELTER_COLUMNS
 from kurashi.modules.disaster.selectors.shelters import check_position
 from kurashi.modules.disaster.services.shelters import (
-    ImportReport,
     import_shelters_file,
     import_shelters_path,
 )
@@ -22,34 +18,12 @@ from kurashi.modules.disaster.tests.shelters.conftest import (
     DESIGNATED_CSV,
     EMERGENCY_CSV,
     FIXTURES,
+    csv_rows,
+    errors_of,
+    import_text,
+    row_of,
+    to_csv,
 )
-
-
-def csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def row_of(path: Path, common_id: str) -> dict[str, str]:
-    return next(row for row in csv_rows(path) if row["共通ID"] == common_id)
-
-
-def to_csv(columns: tuple[str, ...] | list[str], rows: list[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in columns])
-    return buffer.getvalue()
-
-
-def import_text(text: str, *, name: str = "test.csv", encoding: str = "utf-8") -> ImportReport:
-    return import_shelters_file(data=text.encode(encoding), name=name)
-
-
-def errors_of(report: ImportReport) -> list[tuple[int, str]]:
-    return [(error.line, error.common_id) for error in report.errors]
-
 
 # --- the real files --------------------------------------------------------------------------
 

@@ -1,52 +1,24 @@
 """The real GSI data (imported once for the module): values kept, flags inherited, re-import
 idempotent and never touching live status, files that change nothing."""
 
-import csv
-import io
-from pathlib import Path
-
 import pytest
 
 from kurashi.core.models import AuditEvent
 from kurashi.modules.disaster.models import Shelter
 from kurashi.modules.disaster.models.shelters import SHELTER_COLUMNS
 from kurashi.modules.disaster.services.shelters import (
-    ImportReport,
-    import_shelters_file,
     import_shelters_path,
     update_shelter_status,
 )
 from kurashi.modules.disaster.tests.shelters.conftest import (
     DESIGNATED_CSV,
     EMERGENCY_CSV,
+    csv_rows,
+    import_text,
+    row_of,
+    to_csv,
 )
 from kurashi.testing import make_member, make_organisation
-
-
-def csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def row_of(path: Path, common_id: str) -> dict[str, str]:
-    return next(row for row in csv_rows(path) if row["共通ID"] == common_id)
-
-
-def to_csv(columns: tuple[str, ...] | list[str], rows: list[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in columns])
-    return buffer.getvalue()
-
-
-def import_text(text: str, *, name: str = "test.csv", encoding: str = "utf-8") -> ImportReport:
-    return import_shelters_file(data=text.encode(encoding), name=name)
-
-
-def errors_of(report: ImportReport) -> list[tuple[int, str]]:
-    return [(error.line, error.common_id) for error in report.errors]
 
 
 def test_keeps_the_gsi_values_and_hazard_flags(imported: None) -> None:
