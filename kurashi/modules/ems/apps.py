@@ -6,3 +6,8 @@ class EmsConfig(AppConfig):
     name = "kurashi.modules.ems"
     label = "ems"
     verbose_name = _("Emergency medical information")
+
+    def ready(self) -> None:
+        from kurashi.modules.ems import hooks_registration
+
+        hooks_registration.register()

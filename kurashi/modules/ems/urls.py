@@ -1,5 +1,28 @@
-from django.urls import URLPattern
+"""URLs of the ems module (app_name "ems")."""
+
+from django.urls import path
+
+from kurashi.modules.ems.views import board, hospital, live, tablet
 
 app_name = "ems"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", live.index_view, name="index"),
+    path("events/", live.events_view, name="events"),
+    path("sw.js", live.service_worker_view, name="service-worker"),
+    path("manifest.webmanifest", live.manifest_view, name="manifest"),
+    path("tablet/", tablet.tablet_home_view, name="tablet"),
+    path("tablet/cases/<uuid:public_id>/", tablet.case_view, name="case"),
+    path("tablet/cases/<uuid:public_id>/timeline/", tablet.timeline_view, name="case-timeline"),
+    path("tablet/cases/<uuid:public_id>/inquiries/", tablet.inquiry_view, name="case-inquiry"),
+    path("tablet/cases/<uuid:public_id>/requests/", tablet.request_view, name="case-request"),
+    path("tablet/cases/<uuid:public_id>/cancel/", tablet.cancel_view, name="case-cancel"),
+    path("hospital/", hospital.hospital_choose_view, name="hospital-choose"),
+    path("hospital/<slug:slug>/", hospital.hospital_view, name="hospital"),
+    path("hospital/<slug:slug>/status/", hospital.status_view, name="hospital-status"),
+    path("hospital/<slug:slug>/answer/", hospital.answer_view, name="hospital-answer"),
+    path("hospital/<slug:slug>/outcome/", hospital.outcome_view, name="hospital-outcome"),
+    path("board/", board.board_view, name="board"),
+    path("kpis/", board.kpi_view, name="kpis"),
+    path("kpis.csv", board.kpi_csv_view, name="kpis-csv"),
+]

@@ -1,0 +1,170 @@
+"""EMS in a real browser, two contexts at once: an ambulance tablet and a hospital screen.
+
+- the hospital switches a department to ×, and the tablet's ranked list changes without reload;
+- the tablet sends a parallel request, the hospital accepts it, and the tablet shows the
+  destination without reload;
+- axe finds no WCAG 2.1 A/AA violation on the tablet, hospital, board and KPI pages.
+Every test ends with a clean browser log (console errors, CSP violations)."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import BrowserLog, ContextFactory
+
+pytestmark = pytest.mark.e2e
+
+TABLET = {
+    "viewport": {"width": 1024, "height": 768},
+    "has_touch": True,
+    "permissions": ["geolocation"],
+    "geolocation": {"latitude": 33.2494, "longitude": 130.2988},  # 佐賀市役所
+}
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+KOSEIKAN = "佐賀県医療センター好生館"
+LIVE_TIMEOUT_MS = 10_000
+
+
+def log_in(page: Page, server: str, username: str, password: str, then: str) -> None:
+    page.goto(f"/accounts/login/?next={then}")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{server}{then}")
+
+
+def run_axe(page: Page, label: str) -> None:
+    results = Axe().run(page, options=AXE_OPTIONS).response
+    assert results["passes"], f"{label}: axe ran no rule at all"
+    if results["violations"]:
+        lines = [f"{label}: {len(results['violations'])} axe violation(s):"]
+        for violation in results["violations"]:
+            lines.append(f"- {violation['id']} [{violation['impact']}] {violation['help']}")
+            lines.extend(
+                f"    at {' '.join(map(str, n['target']))}: {n['html'][:160]}"
+                for n in violation["nodes"]
+            )
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def open_case(page: Page, category_label: str) -> None:
+    """Selection first: four taps and the big button."""
+    page.goto("/ems/tablet/")
+    expect(page.locator("#gps-status")).to_contain_text("GPS")
+    page.get_by_label(category_label, exact=True).check()
+    page.get_by_label("黄：準緊急", exact=True).check()
+    page.get_by_label("成人", exact=True).check()
+    page.get_by_label("女性", exact=True).check()
+    page.get_by_role("button", name="事案を開始し病院を検索").click()
+    page.wait_for_url(re.compile(r"/ems/tablet/cases/[0-9a-f-]+/$"))
+    expect(page.locator("#ems-connection")).to_have_text("ライブ接続中", timeout=LIVE_TIMEOUT_MS)
+
+
+def test_hospital_switches_a_department_to_unavailable_and_the_tablet_list_follows(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    password = demo_credentials[1]
+    tablet_context, tablet_log = new_context(**TABLET)
+    hospital_context, hospital_log = new_context()
+    tablet = tablet_context.new_page()
+    hospital = hospital_context.new_page()
+    log_in(tablet, server, "saga-fire-crew", password, "/ems/tablet/")
+    log_in(hospital, server, "koseikan-staff", password, "/ems/hospital/koseikan/")
+
+    open_case(tablet, "小児")
+    row = tablet.locator("#ranking li").filter(has_text=KOSEIKAN)
+    expect(row).to_have_count(1)
+    assert "約" in row.locator(".ranked__reason").inner_text()  # distance from the GPS position
+    hospital.locator("#statuses tr[data-key='09'] button[value=available]").click()
+    expect(tablet.locator("#ranking li").filter(has_text=KOSEIKAN)).to_have_attribute(
+        "data-status", "available", timeout=LIVE_TIMEOUT_MS
+    )
+
+    paediatrics = hospital.locator("#statuses tr[data-key='09']")
+    paediatrics.locator("summary").click()
+    paediatrics.get_by_role("button", name="ベッド満床").click()
+    expect(hospital.locator("#statuses tr[data-key='09']")).to_have_attribute(
+        "data-status", "unavailable", timeout=LIVE_TIMEOUT_MS
+    )
+
+    # No reload on the tablet: the live stream brings the change.
+    expect(tablet.locator("#ranking li").filter(has_text=KOSEIKAN)).to_have_attribute(
+        "data-status", "unavailable", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(tablet.locator("#ranking li").filter(has_text=KOSEIKAN)).to_contain_text("ベッド満床")
+    tablet_log.assert_clean()
+    hospital_log.assert_clean()
+
+
+def test_parallel_request_accepted_by_the_hospital_shows_the_destination_on_the_tablet(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    password = demo_credentials[1]
+    tablet_context, tablet_log = new_context(**TABLET)
+    hospital_context, hospital_log = new_context()
+    tablet = tablet_context.new_page()
+    hospital = hospital_context.new_page()
+    log_in(tablet, server, "saga-fire-crew", password, "/ems/tablet/")
+    log_in(hospital, server, "koseikan-staff", password, "/ems/hospital/koseikan/")
+    expect(hospital.locator("#ems-connection")).to_have_text(
+        "ライブ接続中", timeout=LIVE_TIMEOUT_MS
+    )
+    waiting_before = hospital.locator("#requests .request-card").count()
+
+    open_case(tablet, "その他の急病")
+    tablet.locator("#ranking li").filter(has_text=KOSEIKAN).locator("input[name=targets]").check()
+    tablet.locator("#ranking li").filter(has_text="佐賀大学医学部附属病院").locator(
+        "input[name=targets]"
+    ).check()
+    tablet.get_by_role("button", name="選んだ病院に一斉照会").click()
+    expect(tablet.locator("#case-panel")).to_contain_text("アプリ一斉照会", timeout=LIVE_TIMEOUT_MS)
+
+    # The hospital screen shows the request at once, with a visible alert.
+    expect(hospital.locator("#ems-alert")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(hospital.locator("#requests .request-card")).to_have_count(waiting_before + 1)
+    card = hospital.locator("#requests .request-card").filter(has_text="その他の急病").last
+    expect(card).to_contain_text("成人")
+    card.get_by_role("button", name="受入", exact=True).click()
+
+    destination = tablet.locator("#destination")
+    expect(destination).to_contain_text(KOSEIKAN, timeout=LIVE_TIMEOUT_MS)
+    expect(tablet.locator("#case-panel")).to_contain_text("取り下げ")
+    tablet_log.assert_clean()
+    hospital_log.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("saga-fire-crew", "/ems/tablet/"),
+        ("koseikan-staff", "/ems/hospital/koseikan/"),
+        ("ems-coordinator", "/ems/board/"),
+        ("ems-coordinator", "/ems/kpis/"),
+        ("ems-coordinator", "/en/ems/board/"),
+    ],
+)
+def test_ems_pages_have_no_axe_violation(
+    server: str,
+    page_and_log: tuple[Page, BrowserLog],
+    demo_credentials: tuple[list[str], str],
+    username: str,
+    path: str,
+) -> None:
+    page, log = page_and_log
+    log_in(page, server, username, demo_credentials[1], path)
+    run_axe(page, path)
+    log.assert_clean()
+
+
+def test_case_page_has_no_axe_violation(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    context, log = new_context(**TABLET)
+    page = context.new_page()
+    log_in(page, server, "saga-fire-crew", demo_credentials[1], "/ems/tablet/")
+    open_case(page, "外傷")
+    run_axe(page, "case page")
+    log.assert_clean()

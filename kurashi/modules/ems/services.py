@@ -1,0 +1,735 @@
+"""Writes of the ems module. Every service owns its transaction, audits staff actions, and
+publishes its live event only after the commit (so a rolled-back change is never announced)."""
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kurashi.core.audit import record_audit
+from kurashi.core.geo import municipality_at
+from kurashi.core.models import Organisation, User
+from kurashi.modules.ems import broadcast
+from kurashi.modules.ems.models import (
+    INFERRING_REASONS,
+    Acceptance,
+    AcceptanceStatus,
+    Ambulance,
+    ApiToken,
+    Case,
+    Hospital,
+    Inquiry,
+    RefusalReason,
+    Severity,
+    SymptomCategory,
+)
+from kurashi.modules.ems.selectors import (
+    department_names,
+    escalation_inquiries,
+    escalation_scene_minutes,
+    inference_duration,
+    max_parallel_requests,
+    status_validity,
+)
+
+TIMELINE_FIELDS = {
+    "called": "called_at",
+    "on_scene": "on_scene_at",
+    "contact": "contact_at",
+    "loaded": "loaded_at",
+    "left_scene": "left_scene_at",
+    "arrived": "arrived_hospital_at",
+}
+TIMELINE_ORDER = tuple(TIMELINE_FIELDS)
+
+
+def _publish(kind: str, channels: Sequence[str], **data: Any) -> None:
+    transaction.on_commit(lambda: broadcast.broadcaster.publish(kind, channels, **data))
+
+
+def _case_channels(case: Case) -> list[str]:
+    return [broadcast.hq_channel(case.fire_hq_id), broadcast.COORDINATOR]
+
+
+# --- acceptance status ---------------------------------------------------------------------------
+
+
+def set_acceptance(
+    *,
+    actor: User | None,
+    hospital: Hospital,
+    key: str,
+    status: str,
+    reason: str = "",
+    note: str = "",
+    source: str = AcceptanceStatus.Source.MANUAL,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> AcceptanceStatus:
+    """Set the status of one department (SS-MIX2 code) or symptom category. A hospital's own
+    setting overrides any inferred ×."""
+    now = now or timezone.now()
+    if status not in Acceptance.values or status == Acceptance.STALE:
+        raise ValidationError({"status": _("Choose ◎, ○, △ or ×.")})
+    if status == Acceptance.UNAVAILABLE and not reason:
+        raise ValidationError({"reason": _("Give the reason for ×.")})
+    if reason and reason not in RefusalReason.values:
+        raise ValidationError({"reason": _("Unknown reason.")})
+    if status != Acceptance.UNAVAILABLE and status != Acceptance.CONDITIONAL:
+        reason = ""
+    is_department = key in department_names()
+    if not is_department and key not in SymptomCategory.values:
+        raise ValidationError({"key": _("Unknown department or symptom category.")})
+    if is_department and not hospital.departments.filter(code=key).exists():
+        raise ValidationError({"key": _("This hospital has no such department.")})
+    with transaction.atomic():
+        row, _created = AcceptanceStatus.objects.update_or_create(
+            hospital=hospital,
+            department_code=key if is_department else "",
+            category="" if is_department else key,
+            defaults={
+                "status": status,
+                "reason": reason,
+                "note": note[:200],
+                "source": source,
+                "valid_until": now + status_validity(),
+                "updated_at": now,
+                "updated_by": actor,
+                "inferred_until": None,
+                "inferred_reason": "",
+            },
+        )
+        record_audit(
+            actor=actor,
+            action="ems.status.set",
+            obj=row,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={"key": key, "status": status, "reason": reason, "source": source},
+        )
+        _publish("status", [broadcast.STATUS], hospital_id=hospital.pk, key=key)
+    return row
+
+
+def reconfirm_statuses(
+    *,
+    actor: User | None,
+    hospital: Hospital,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> int:
+    """One tap "no change": every status of the hospital is valid for another period. An
+    inferred × stays: only setting that department explicitly overrides it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = AcceptanceStatus.objects.filter(hospital=hospital).update(
+            valid_until=now + status_validity(), updated_at=now, updated_by=actor
+        )
+        record_audit(
+            actor=actor,
+            action="ems.status.reconfirm",
+            obj=hospital,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={"rows": count},
+        )
+        _publish("status", [broadcast.STATUS], hospital_id=hospital.pk, key="")
+    return count
+
+
+def _infer_unavailable(*, hospital: Hospital, key: str, reason: str, now: datetime) -> None:
+    """A refusal for ベッド満床/手術中/処置困難 makes the department × for a while, whatever
+    the screen said: the 99さがネット lesson ("○ on the iPad, refused on the phone")."""
+    if reason not in INFERRING_REASONS or not key:
+        return
+    is_department = key in department_names()
+    row = AcceptanceStatus.objects.filter(
+        hospital=hospital,
+        department_code=key if is_department else "",
+        category="" if is_department else key,
+    ).first()
+    until = now + inference_duration()
+    if row is None:
+        AcceptanceStatus.objects.create(
+            hospital=hospital,
+            department_code=key if is_department else "",
+            category="" if is_department else key,
+            status=Acceptance.UNAVAILABLE,
+            reason=reason,
+            source=AcceptanceStatus.Source.MANUAL,
+            valid_until=now,  # nobody set it: it shows 未更新 once the inference ends
+            updated_at=now,
+            inferred_until=until,
+            inferred_reason=reason,
+        )
+    else:
+        AcceptanceStatus.objects.filter(pk=row.pk).update(
+            inferred_until=until, inferred_reason=reason
+        )
+    _publish("status", [broadcast.STATUS], hospital_id=hospital.pk, key=key)
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+CASE_FIELDS = (
+    "category",
+    "age_group",
+    "sex",
+    "urgency",
+    "jcs",
+    "gcs_eye",
+    "gcs_verbal",
+    "gcs_motor",
+    "heart_rate",
+    "systolic_bp",
+    "diastolic_bp",
+    "respiratory_rate",
+    "spo2",
+    "temperature",
+    "summary",
+)
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    category: str
+    age_group: str
+    sex: str
+    urgency: str
+    jcs: str = ""
+    gcs_eye: int | None = None
+    gcs_verbal: int | None = None
+    gcs_motor: int | None = None
+    heart_rate: int | None = None
+    systolic_bp: int | None = None
+    diastolic_bp: int | None = None
+    respiratory_rate: int | None = None
+    spo2: int | None = None
+    temperature: Decimal | None = None
+    summary: str = ""
+
+
+def create_case(
+    *,
+    actor: User,
+    fire_hq: Organisation,
+    client_key: str,
+    data: CaseInput,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    ambulance: Ambulance | None = None,
+    called_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Case, bool]:
+    """Open a case; replaying the same client_key (offline queue) returns the first one."""
+    existing = Case.objects.filter(client_key=client_key).first()
+    if existing is not None:
+        if existing.fire_hq_id != fire_hq.pk:
+            raise ValidationError({"client_key": _("This key belongs to another case.")})
+        return existing, False
+    if ambulance is not None and ambulance.fire_hq_id != fire_hq.pk:
+        raise ValidationError({"ambulance": _("This ambulance belongs to another headquarters.")})
+    now = timezone.now()
+    case = Case(
+        client_key=client_key,
+        fire_hq=fire_hq,
+        ambulance=ambulance,
+        created_by=actor,
+        latitude=latitude,
+        longitude=longitude,
+        called_at=called_at or now,
+        **{name: getattr(data, name) for name in CASE_FIELDS},
+    )
+    if latitude is not None and longitude is not None:
+        found = municipality_at(latitude, longitude)
+        case.municipality_code = found.code if found else ""
+    case.full_clean(exclude=["client_key"] if len(client_key) > 64 else None)
+    try:
+        with transaction.atomic():
+            case.save()
+            record_audit(
+                actor=actor,
+                action="ems.case.create",
+                obj=case,
+                organisation_id=fire_hq.pk,
+                request=request,
+                detail={"category": case.category, "urgency": case.urgency},
+            )
+            _publish("case", _case_channels(case), case=str(case.public_id))
+    except IntegrityError:
+        # The same key sent twice at the same moment: the other request created it.
+        return Case.objects.get(client_key=client_key), False
+    return case, True
+
+
+def record_case_read(*, actor: User, case: Case, request: HttpRequest | None = None) -> None:
+    """Every read of a case is audited (who saw which patient, from where)."""
+    record_audit(
+        actor=actor,
+        action="ems.case.read",
+        obj=case,
+        organisation_id=case.fire_hq_id,
+        request=request,
+    )
+
+
+def record_timeline(
+    *,
+    actor: User,
+    case: Case,
+    event: str,
+    at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Stamp one timeline event (入電, 現着, 接触, 車内収容, 現発, 病院着). The first stamp
+    stays: a replayed or double tap changes nothing and returns False."""
+    if event not in TIMELINE_FIELDS:
+        raise ValidationError({"event": _("Unknown timeline event.")})
+    at = at or timezone.now()
+    field = TIMELINE_FIELDS[event]
+    with transaction.atomic():
+        changes: dict[str, Any] = {field: at}
+        if event == "arrived":
+            changes["state"] = Case.State.ARRIVED
+        updated = Case.objects.filter(Q(pk=case.pk) & Q(**{f"{field}__isnull": True})).update(
+            **changes
+        )
+        if updated:
+            record_audit(
+                actor=actor,
+                action="ems.case.timeline",
+                obj=case,
+                organisation_id=case.fire_hq_id,
+                request=request,
+                detail={"event": event, "at": at.isoformat()},
+            )
+            case.refresh_from_db()
+            check_escalation(case=case, now=at)
+            _publish("case", _case_channels(case), case=str(case.public_id), event=event)
+    return bool(updated)
+
+
+def cancel_case(*, actor: User, case: Case, request: HttpRequest | None = None) -> bool:
+    with transaction.atomic():
+        updated = Case.objects.filter(
+            pk=case.pk, state__in=[Case.State.OPEN, Case.State.DECIDED]
+        ).update(state=Case.State.CANCELLED)
+        if updated:
+            Inquiry.objects.filter(case=case, result=Inquiry.Result.PENDING).update(
+                result=Inquiry.Result.WITHDRAWN, answered_at=timezone.now()
+            )
+            record_audit(
+                actor=actor,
+                action="ems.case.cancel",
+                obj=case,
+                organisation_id=case.fire_hq_id,
+                request=request,
+            )
+            _publish("case", _case_channels(case), case=str(case.public_id))
+    return bool(updated)
+
+
+# --- inquiries and requests ----------------------------------------------------------------------
+
+
+def _next_sequence(case: Case) -> int:
+    last = Inquiry.objects.filter(case=case).order_by("-sequence").first()
+    return (last.sequence if last else 0) + 1
+
+
+def log_inquiry(
+    *,
+    actor: User,
+    case: Case,
+    client_key: str,
+    hospital: Hospital,
+    result: str,
+    department_code: str = "",
+    channel: str = Inquiry.Channel.PHONE,
+    refusal_reason: str = "",
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> tuple[Inquiry, bool]:
+    """Log a phone/hotline inquiry with its answer in one tap. Idempotent by client_key."""
+    existing = Inquiry.objects.filter(client_key=client_key).first()
+    if existing is not None:
+        if existing.case_id != case.pk:
+            raise ValidationError({"client_key": _("This key belongs to another case.")})
+        return existing, False
+    if result not in {Inquiry.Result.ACCEPTED, Inquiry.Result.REFUSED, Inquiry.Result.CALLBACK}:
+        raise ValidationError({"result": _("Choose accepted, refused or call back.")})
+    if result == Inquiry.Result.REFUSED and refusal_reason not in RefusalReason.values:
+        raise ValidationError({"refusal_reason": _("Choose the reason for the refusal.")})
+    if result != Inquiry.Result.REFUSED:
+        refusal_reason = ""
+    if channel not in {Inquiry.Channel.PHONE, Inquiry.Channel.HOTLINE}:
+        raise ValidationError({"channel": _("Log phone or hotline inquiries here.")})
+    if case.state not in {Case.State.OPEN}:
+        raise ValidationError(_("This case already has a destination or is closed."))
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            inquiry = Inquiry.objects.create(
+                case=case,
+                sequence=_next_sequence(case),
+                client_key=client_key,
+                hospital=hospital,
+                department_code=department_code,
+                channel=channel,
+                result=Inquiry.Result.PENDING,
+                requested_at=now,
+            )
+            if result == Inquiry.Result.ACCEPTED:
+                if not _claim_destination(case=case, inquiry=inquiry, actor=actor, now=now):
+                    raise ValidationError(_("This case already has a destination."))
+            else:
+                Inquiry.objects.filter(pk=inquiry.pk).update(
+                    result=result, refusal_reason=refusal_reason, answered_at=now
+                )
+                if result == Inquiry.Result.REFUSED:
+                    _infer_unavailable(
+                        hospital=hospital,
+                        key=department_code or case.category,
+                        reason=refusal_reason,
+                        now=now,
+                    )
+            record_audit(
+                actor=actor,
+                action="ems.inquiry.log",
+                obj=inquiry,
+                organisation_id=case.fire_hq_id,
+                request=request,
+                detail={"hospital": hospital.pk, "result": result, "reason": refusal_reason},
+            )
+            case.refresh_from_db()
+            check_escalation(case=case, now=now)
+            _publish("case", _case_channels(case), case=str(case.public_id))
+    except IntegrityError:
+        existing = Inquiry.objects.filter(client_key=client_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    inquiry.refresh_from_db()
+    return inquiry, True
+
+
+def send_parallel_request(
+    *,
+    actor: User,
+    case: Case,
+    client_key: str,
+    targets: Sequence[tuple[Hospital, str]],
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> list[Inquiry]:
+    """Ask up to N hospitals at once in the app; the first to accept wins (answer_request).
+    Replaying the same client_key returns the inquiries of the first send."""
+    already = list(Inquiry.objects.filter(client_key__startswith=f"{client_key}:"))
+    if already:
+        if any(i.case_id != case.pk for i in already):
+            raise ValidationError({"client_key": _("This key belongs to another case.")})
+        return already
+    if not targets:
+        raise ValidationError(_("Choose at least one hospital."))
+    if len(targets) > max_parallel_requests():
+        raise ValidationError(
+            _("Ask at most %(count)d hospitals at once.") % {"count": max_parallel_requests()}
+        )
+    if len({h.pk for h, _code in targets}) != len(targets):
+        raise ValidationError(_("Each hospital only once."))
+    if case.state != Case.State.OPEN:
+        raise ValidationError(_("This case already has a destination or is closed."))
+    now = now or timezone.now()
+    group = uuid.uuid4()
+    created = []
+    with transaction.atomic():
+        pending = set(
+            Inquiry.objects.filter(case=case, result=Inquiry.Result.PENDING).values_list(
+                "hospital_id", flat=True
+            )
+        )
+        sequence = _next_sequence(case)
+        for hospital, code in targets:
+            if hospital.pk in pending:
+                continue
+            created.append(
+                Inquiry.objects.create(
+                    case=case,
+                    sequence=sequence,
+                    client_key=f"{client_key}:{hospital.pk}",
+                    hospital=hospital,
+                    department_code=code,
+                    channel=Inquiry.Channel.APP,
+                    request_group=group,
+                    requested_at=now,
+                )
+            )
+            sequence += 1
+        record_audit(
+            actor=actor,
+            action="ems.request.send",
+            obj=case,
+            organisation_id=case.fire_hq_id,
+            request=request,
+            detail={"hospitals": [i.hospital_id for i in created], "group": str(group)},
+        )
+        for inquiry in created:
+            _publish(
+                "request",
+                [broadcast.hospital_channel(inquiry.hospital.organisation_id)],
+                case=str(case.public_id),
+                inquiry=inquiry.pk,
+                category=case.category,
+                urgency=case.urgency,
+            )
+        _publish("case", _case_channels(case), case=str(case.public_id))
+    return created
+
+
+def _claim_destination(*, case: Case, inquiry: Inquiry, actor: User | None, now: datetime) -> bool:
+    """The race of two hospitals accepting at once is settled here, by a conditional UPDATE:
+    only the first transaction finds the case still OPEN (SQLite serialises writers with BEGIN
+    IMMEDIATE; PostgreSQL re-checks the WHERE after the row lock), and the partial unique index
+    ems_inquiry_one_acceptance backs it up."""
+    claimed = Case.objects.filter(pk=case.pk, state=Case.State.OPEN).update(
+        state=Case.State.DECIDED, destination=inquiry.hospital
+    )
+    if claimed != 1:
+        return False
+    Inquiry.objects.filter(pk=inquiry.pk).update(
+        result=Inquiry.Result.ACCEPTED, answered_at=now, answered_by=actor
+    )
+    withdrawn = list(
+        Inquiry.objects.filter(case=case, result=Inquiry.Result.PENDING)
+        .exclude(pk=inquiry.pk)
+        .select_related("hospital")
+    )
+    Inquiry.objects.filter(pk__in=[i.pk for i in withdrawn]).update(
+        result=Inquiry.Result.WITHDRAWN, answered_at=now
+    )
+    for other in withdrawn:
+        _publish(
+            "request",
+            [broadcast.hospital_channel(other.hospital.organisation_id)],
+            case=str(case.public_id),
+            inquiry=other.pk,
+            withdrawn=True,
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: str  # accepted | refused | too_late | already_answered
+
+
+def answer_request(
+    *,
+    actor: User,
+    inquiry: Inquiry,
+    accept: bool,
+    refusal_reason: str = "",
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> Answer:
+    """A hospital accepts or declines an in-app request in one tap."""
+    if not accept and refusal_reason not in RefusalReason.values:
+        raise ValidationError({"refusal_reason": _("Choose the reason for the refusal.")})
+    now = now or timezone.now()
+    case = inquiry.case
+    with transaction.atomic():
+        if Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).count() != 1:
+            return Answer("already_answered")
+        if accept:
+            if not _claim_destination(case=case, inquiry=inquiry, actor=actor, now=now):
+                Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).update(
+                    result=Inquiry.Result.WITHDRAWN, answered_at=now
+                )
+                return Answer("too_late")
+            outcome = "accepted"
+        else:
+            updated = Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).update(
+                result=Inquiry.Result.REFUSED,
+                refusal_reason=refusal_reason,
+                answered_at=now,
+                answered_by=actor,
+            )
+            if not updated:
+                return Answer("already_answered")
+            _infer_unavailable(
+                hospital=inquiry.hospital,
+                key=inquiry.department_code or case.category,
+                reason=refusal_reason,
+                now=now,
+            )
+            outcome = "refused"
+        record_audit(
+            actor=actor,
+            action=f"ems.request.{outcome}",
+            obj=inquiry,
+            organisation_id=inquiry.hospital.organisation_id,
+            request=request,
+            detail={"case": str(case.public_id), "reason": refusal_reason},
+        )
+        case.refresh_from_db()
+        check_escalation(case=case, now=now)
+        _publish(
+            "case",
+            _case_channels(case),
+            case=str(case.public_id),
+            answer=outcome,
+            hospital_id=inquiry.hospital_id,
+        )
+        _publish(
+            "request",
+            [broadcast.hospital_channel(inquiry.hospital.organisation_id)],
+            case=str(case.public_id),
+            inquiry=inquiry.pk,
+            answered=outcome,
+        )
+    return Answer(outcome)
+
+
+def record_outcome(
+    *,
+    actor: User,
+    case: Case,
+    severity: str,
+    diagnosis: str,
+    request: HttpRequest | None = None,
+) -> Case:
+    """The receiving hospital enters 初診時傷病程度 and the diagnosis."""
+    if severity not in Severity.values:
+        raise ValidationError({"severity": _("Choose the severity.")})
+    if case.destination_id is None:
+        raise ValidationError(_("This case has no destination yet."))
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(
+            severity=severity, diagnosis=diagnosis.strip()[:200], outcome_at=timezone.now()
+        )
+        case.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.case.outcome",
+            obj=case,
+            organisation_id=case.destination.organisation_id if case.destination else None,
+            request=request,
+            detail={"severity": severity},
+        )
+        _publish("case", _case_channels(case), case=str(case.public_id))
+    return case
+
+
+# --- escalation ----------------------------------------------------------------------------------
+
+
+def check_escalation(*, case: Case, now: datetime) -> bool:
+    """Flag 搬送困難事案 once a case reaches the inquiry or scene-time threshold, and alert the
+    coordinator and the on-duty core hospitals live. Runs inside the caller's transaction."""
+    if case.escalated_at is not None or case.state not in {Case.State.OPEN}:
+        return False
+    inquiries = Inquiry.objects.filter(case=case).exclude(result=Inquiry.Result.WITHDRAWN).count()
+    scene_minutes = None
+    if case.on_scene_at and case.left_scene_at is None:
+        scene_minutes = (now - case.on_scene_at).total_seconds() / 60
+    reason = ""
+    if inquiries >= escalation_inquiries():
+        reason = "inquiries"
+    elif scene_minutes is not None and scene_minutes >= escalation_scene_minutes():
+        reason = "scene_time"
+    if not reason:
+        return False
+    updated = Case.objects.filter(pk=case.pk, escalated_at__isnull=True).update(
+        is_difficult=True, escalated_at=now, escalation_reason=reason
+    )
+    if not updated:
+        return False
+    case.refresh_from_db()
+    record_audit(
+        actor=None,
+        action="ems.case.escalate",
+        obj=case,
+        organisation_id=case.fire_hq_id,
+        detail={"reason": reason, "inquiries": inquiries},
+    )
+    core = Hospital.objects.filter(is_core_on_duty=True).values_list("organisation_id", flat=True)
+    _publish(
+        "escalation",
+        [*_case_channels(case), *(broadcast.hospital_channel(i) for i in core)],
+        case=str(case.public_id),
+        reason=reason,
+        inquiries=inquiries,
+    )
+    return True
+
+
+def check_escalations(*, now: datetime | None = None) -> int:
+    """Escalate every open case past the scene-time threshold (run by `kurashi ems_escalate`
+    and on board renders: the scene-time rule fires without any new write)."""
+    now = now or timezone.now()
+    count = 0
+    cutoff = now - timedelta(minutes=escalation_scene_minutes())
+    candidates = Case.objects.filter(
+        state=Case.State.OPEN,
+        escalated_at__isnull=True,
+        on_scene_at__lte=cutoff,
+        left_scene_at__isnull=True,
+    )
+    for case in candidates:
+        with transaction.atomic():
+            count += check_escalation(case=case, now=now)
+    return count
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_api_token(
+    *, actor: User, hospital: Hospital, label: str, request: HttpRequest | None = None
+) -> str:
+    """Create a token for a hospital system acting as `actor`; the raw value is shown once."""
+    raw = "ems_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor, hospital=hospital, label=label[:80] or "API", token_hash=hash_token(raw)
+        )
+        record_audit(
+            actor=actor,
+            action="ems.token.issue",
+            obj=token,
+            organisation_id=hospital.organisation_id,
+            request=request,
+        )
+    return raw
+
+
+def authenticate_token(raw: str) -> ApiToken | None:
+    token = (
+        ApiToken.objects.select_related("user", "hospital__organisation")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def record_export(*, actor: User, kind: str, request: HttpRequest | None = None) -> None:
+    record_audit(
+        actor=actor, action="ems.export", object_type="ems.kpi", object_id=kind, request=request
+    )
