@@ -233,6 +233,16 @@ DISASTER_REPORT_RATE_WINDOW_SECONDS = env_int("DISASTER_REPORT_RATE_WINDOW_SECON
 CAP_SENDER = env_str("CAP_SENDER", "kurashi@pref.saga.example")
 LALERT_SENDER_ID = env_str("LALERT_SENDER_ID", "kurashi.pref.saga.example")
 
+# --- emergency medical information (plan 1.2) -----------------------------------------------
+EMS_STATUS_VALIDITY_HOURS = env_int("EMS_STATUS_VALIDITY_HOURS", 12)
+EMS_INFERRED_UNAVAILABLE_MINUTES = env_int("EMS_INFERRED_UNAVAILABLE_MINUTES", 60)
+EMS_ESCALATION_INQUIRIES = env_int("EMS_ESCALATION_INQUIRIES", 4)
+EMS_ESCALATION_SCENE_MINUTES = env_int("EMS_ESCALATION_SCENE_MINUTES", 30)
+EMS_MAX_PARALLEL_REQUESTS = env_int("EMS_MAX_PARALLEL_REQUESTS", 5)
+EMS_SSE_MAX_SECONDS = env_int("EMS_SSE_MAX_SECONDS", 300)
+# `kurashi run` starts `kurashi ems_escalate --loop` and /healthz watches its heartbeat.
+EMS_ESCALATION_WATCHER_ENABLED = env_bool("EMS_ESCALATION_WATCHER_ENABLED", True)
+
 # --- e-mail ---------------------------------------------------------------------------------
 # Django 6.1 MAILERS. EMAIL_BACKEND=console prints mail instead (development).
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -310,6 +320,7 @@ if KURASHI_TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
+    EMS_ESCALATION_WATCHER_ENABLED = False  # no watcher process beside the unit tests
     TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",

@@ -156,6 +156,18 @@ class DemoLoader:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class BackgroundProcess:
+    """A long-running `kurashi <argv…>` command that `kurashi run` starts beside the web server and
+    the task worker when enabled() says so (embedded installs); at scale operators run it as a
+    service of its own (README, docs/operations.md)."""
+
+    key: str
+    argv: tuple[str, ...]
+    enabled: Callable[[], bool] = field(default=lambda: True)
+    order: int = 100
+
+
 nav_items: Registry[NavItem] = Registry("nav_items")
 dashboard_cards: Registry[DashboardCard] = Registry("dashboard_cards")
 map_layers: Registry[MapLayer] = Registry("map_layers")
@@ -163,6 +175,7 @@ plan_deliveries: Registry[MeasureDelivery] = Registry("plan_deliveries")
 plan_indicators: Registry[Indicator] = Registry("plan_indicators")
 health_checks: Registry[HealthCheck] = Registry("health_checks")
 demo_loaders: Registry[DemoLoader] = Registry("demo_loaders")
+background_processes: Registry[BackgroundProcess] = Registry("background_processes")
 
 
 def indicator_value(indicator: Indicator) -> IndicatorValue | None:

@@ -1,6 +1,7 @@
 """What the disaster module contributes to the portal (kurashi.core.hooks). Each area keeps its
 registrations in its own function below."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kurashi.core import hooks
@@ -50,6 +51,14 @@ def _register_jma() -> None:
     from kurashi.modules.disaster.selectors.jma import poller_health
 
     hooks.health_checks.register(hooks.HealthCheck(key="jma-poller", check=poller_health, order=50))
+    # Embedded installs: `kurashi run` starts the poller when polling is switched on.
+    hooks.background_processes.register(
+        hooks.BackgroundProcess(
+            key="jma-poller",
+            argv=("jma", "poll"),
+            enabled=lambda: bool(getattr(settings, "JMA_POLLING_ENABLED", False)),
+        )
+    )
 
 
 def _register_evacuation() -> None:

@@ -1,6 +1,7 @@
 """What the ems module contributes to the portal: plan measure 1.2, navigation for EMS users,
 indicators, the escalation watcher's health check, and the demo loaders."""
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,14 @@ def register() -> None:
     )
     hooks.health_checks.register(
         hooks.HealthCheck(key="ems-escalation", check=escalation_watcher_health, order=60)
+    )
+    # Embedded installs: `kurashi run` keeps the 30-minute on-scene escalation running.
+    hooks.background_processes.register(
+        hooks.BackgroundProcess(
+            key="ems-escalation",
+            argv=("ems_escalate", "--loop"),
+            enabled=lambda: bool(getattr(settings, "EMS_ESCALATION_WATCHER_ENABLED", False)),
+        )
     )
     hooks.demo_loaders.register(
         hooks.DemoLoader(

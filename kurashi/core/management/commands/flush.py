@@ -1,8 +1,10 @@
 """`flush`, which test teardown uses to empty the database between transactional tests.
 
 The audit log refuses DELETE/TRUNCATE through database triggers (migration core/0002). Under the
-test settings only, this flush lifts those triggers for the duration of the flush and restores them;
-everywhere else the triggers stay and a flush fails on the audit table, as it should.
+test settings only, this flush lifts those triggers for the duration of the flush and restores them,
+then reloads the reference data every test relies on (the prefecture and its 20 municipalities, loaded
+once per test database); everywhere else the triggers stay and a flush fails on the audit table, as
+it should.
 """
 
 import importlib
@@ -11,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
+
+from kurashi.core.services import load_municipalities
 
 # The trigger SQL lives in its migration; reuse it rather than keep a second copy.
 _TRIGGERS = importlib.import_module(
@@ -34,3 +38,4 @@ class Command(DjangoFlush):
             with connection.cursor() as cursor:
                 for statement in _TRIGGERS.forward_by_vendor[vendor]:
                     cursor.execute(statement)
+        load_municipalities()

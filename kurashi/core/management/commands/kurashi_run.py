@@ -8,9 +8,14 @@ import uvicorn
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from kurashi.core import hooks
+
 
 class Command(BaseCommand):
-    help = "Serve Kurashi (ASGI, uvicorn) with one task worker beside it, and print the URL."
+    help = (
+        "Serve Kurashi (ASGI, uvicorn) with one task worker and the modules' background processes "
+        "beside it, and print the URL."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("KURASHI_HOST", "127.0.0.1"))
@@ -18,15 +23,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1"))
         )
-        parser.add_argument("--no-worker", action="store_true", help="Do not start a task worker.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Start neither a task worker nor background processes.",
+        )
 
     def handle(
         self, *args: Any, host: str, port: int, web_workers: int, no_worker: bool, **options: Any
     ) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
-        worker = None
+        helpers: list[subprocess.Popen[bytes]] = []
         if not no_worker:
-            worker = subprocess.Popen([sys.executable, "-m", "kurashi", "worker"])
+            commands = [
+                ("worker",),
+                *(p.argv for p in hooks.background_processes.items() if p.enabled()),
+            ]
+            for argv in commands:
+                helpers.append(subprocess.Popen([sys.executable, "-m", "kurashi", *argv]))  # noqa: S603
+                self.stdout.write(f"started: kurashi {' '.join(argv)}")
         shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         self.stdout.write(
             self.style.SUCCESS(
@@ -44,9 +59,10 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         finally:
-            if worker is not None:
-                worker.send_signal(signal.SIGTERM)
+            for helper in helpers:
+                helper.send_signal(signal.SIGTERM)
+            for helper in helpers:
                 try:
-                    worker.wait(timeout=10)
+                    helper.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
+                    helper.kill()
