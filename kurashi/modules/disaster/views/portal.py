@@ -50,6 +50,10 @@ from kurashi.modules.disaster.views.portal_i18n import (
 )
 
 CACHE_SECONDS = 30
+# The refreshable data (level table, levels.json) may be shared only briefly: the micro-cache and
+# any CDN absorb a surge with one render per few seconds, and a new level shows within the
+# page's refresh.
+LIVE_CACHE_SECONDS = 5
 # The redirect to the emergency page is cached briefly, so that /disaster/ returns to the full
 # portal soon after the last L4+ state is lifted.
 SWITCH_CACHE_SECONDS = 10
@@ -115,7 +119,7 @@ def portal_view(request: HttpRequest, variant: str = "") -> HttpResponseBase:
 
 
 @require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
+@cache_control(public=True, max_age=LIVE_CACHE_SECONDS)
 def situation_view(request: HttpRequest, variant: str = "") -> HttpResponse:
     """The refreshable part of the portal (level table, warnings), fetched by portal.js."""
     context = {
@@ -127,7 +131,7 @@ def situation_view(request: HttpRequest, variant: str = "") -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=CACHE_SECONDS)
+@cache_control(public=True, max_age=LIVE_CACHE_SECONDS)
 def levels_view(request: HttpRequest) -> JsonResponse:
     """The highest level per municipality with its official colours, for the map."""
     situation = selectors.get_situation(with_open_shelter_counts=False)

@@ -203,7 +203,7 @@ def test_situation_partial_is_the_refreshable_table(client: Client) -> None:
     response = client.get("/disaster/situation/")
 
     assert response.status_code == 200
-    assert response["Cache-Control"] == "public, max-age=30"
+    assert response["Cache-Control"] == "public, max-age=5"
     html = response.content.decode()
     assert "<html" not in html
     assert f'<span class="level level--4">{level_text(4)}</span>' in row_of(html, SAGA)
@@ -215,7 +215,7 @@ def test_levels_json_gives_each_municipality_its_level_and_colours(client: Clien
 
     response = client.get("/disaster/levels.json")
 
-    assert response["Cache-Control"] == "public, max-age=30"
+    assert response["Cache-Control"] == "public, max-age=5"
     data = json.loads(response.content)
     assert data["highest_level"] == 4
     assert data["emergency"] is True
