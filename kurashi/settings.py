@@ -230,6 +230,8 @@ DISASTER_REPORT_PHOTO_MAX_PIXELS = env_int("DISASTER_REPORT_PHOTO_MAX_PIXELS", 6
 # Field reports per client address per window (staff with a membership are exempt).
 DISASTER_REPORT_RATE_LIMIT = env_int("DISASTER_REPORT_RATE_LIMIT", 5)
 DISASTER_REPORT_RATE_WINDOW_SECONDS = env_int("DISASTER_REPORT_RATE_WINDOW_SECONDS", 600)
+# How often the open disaster portal refreshes its table and map (seconds, minimum 5).
+DISASTER_PORTAL_REFRESH_SECONDS = env_int("DISASTER_PORTAL_REFRESH_SECONDS", 30)
 CAP_SENDER = env_str("CAP_SENDER", "kurashi@pref.saga.example")
 LALERT_SENDER_ID = env_str("LALERT_SENDER_ID", "kurashi.pref.saga.example")
 
