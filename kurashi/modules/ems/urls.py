@@ -1,6 +1,7 @@
 """URLs of the ems module (app_name "ems")."""
 
 from django.urls import path
+from django.views.decorators.cache import never_cache
 
 from kurashi.modules.ems.views import board, hospital, live, tablet
 
@@ -26,3 +27,9 @@ urlpatterns = [
     path("kpis/", board.kpi_view, name="kpis"),
     path("kpis.csv", board.kpi_csv_view, name="kpis-csv"),
 ]
+
+# Patient details must not linger on shared tablets and hospital PCs after handover: no EMS page
+# may be stored by the browser or any cache (the service worker keeps only the app shell).
+for _pattern in urlpatterns:
+    if _pattern.name not in {"service-worker", "manifest"}:
+        _pattern.callback = never_cache(_pattern.callback)

@@ -60,6 +60,10 @@ def test_case_page_read_matrix(world: World, name: str, status: int) -> None:
     assert reads == (1 if status == 200 else 0)
     if status != 200:
         assert "右片麻痺" not in response.content.decode()
+    else:
+        # Patient details must not be kept by the browser or a cache after handover.
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
 
 
 @pytest.mark.parametrize(
