@@ -1,8 +1,10 @@
 """Fixtures for every test: the municipalities, and the four actors of every permission test."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from kurashi.core.models import Municipality, Organisation, User
 from kurashi.core.services import load_municipalities
@@ -14,6 +16,15 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
     """Load the 20 municipalities once per test database: they are reference data every module needs."""
     with django_db_blocker.unblock():
         load_municipalities()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in Japanese, the default: a request to an /en/ page activates English in
+    the thread and would otherwise leak into the next test's reverse() and gettext."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -235,6 +235,17 @@ DISASTER_PORTAL_REFRESH_SECONDS = env_int("DISASTER_PORTAL_REFRESH_SECONDS", 30)
 CAP_SENDER = env_str("CAP_SENDER", "kurashi@pref.saga.example")
 LALERT_SENDER_ID = env_str("LALERT_SENDER_ID", "kurashi.pref.saga.example")
 
+# --- notify: channel credentials (the rest of NOTIFY_* have defaults in the module) -------------
+WEBPUSH_VAPID_PRIVATE_KEY = env_secret("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env_str("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_SUBJECT = env_str("WEBPUSH_VAPID_SUBJECT", "mailto:bousai@pref.saga.example")
+NOTIFY_MASTODON_URL = env_str("NOTIFY_MASTODON_URL", "")
+NOTIFY_MASTODON_TOKEN = env_secret("NOTIFY_MASTODON_TOKEN", default="")
+NOTIFY_LINE_CHANNEL_TOKEN = env_secret("NOTIFY_LINE_CHANNEL_TOKEN", default="")
+NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "")
+NOTIFY_SMS_TOKEN = env_secret("NOTIFY_SMS_TOKEN", default="")
+NOTIFY_SMS_SENDER = env_str("NOTIFY_SMS_SENDER", "SagaBousai")
+
 # --- emergency medical information (plan 1.2) -----------------------------------------------
 EMS_STATUS_VALIDITY_HOURS = env_int("EMS_STATUS_VALIDITY_HOURS", 12)
 EMS_INFERRED_UNAVAILABLE_MINUTES = env_int("EMS_INFERRED_UNAVAILABLE_MINUTES", 60)

@@ -80,6 +80,10 @@ class Subscription(models.Model):
     push_auth = models.CharField(max_length=100, blank=True)
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=100, blank=True)
+    # LINE user id of the prefecture's official account ("U" + 32 hex), from its follow webhook.
+    line_user_id = models.CharField(max_length=33, blank=True)
+    # E.164, e.g. +819012345678 (SMS).
+    phone = models.CharField(max_length=16, blank=True)
     # The secret behind every manage/unsubscribe link (signed together with the id).
     token = models.CharField(max_length=40, unique=True)
     is_active = models.BooleanField(default=True)

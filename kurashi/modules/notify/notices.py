@@ -26,11 +26,15 @@ class Notice:
     references_key: str = ""
     area_geojson: dict[str, Any] | None = None
     is_exercise: bool = False
+    # A bulk notice (an announcement such as a drill notice or a shelter-list update, not a
+    # warning) travels in the bulk lane, whose workers never delay the emergency lane.
+    bulk: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def lane(self) -> str:
-        """emergency for 警戒レベル 4+, tsunami and 特別警報; the rest is normal."""
+        """emergency for 警戒レベル 4+, tsunami and 特別警報 (even when marked bulk); bulk for
+        announcements; the rest is normal."""
         if self.level >= 4 or self.hazard in EMERGENCY_HAZARDS:
             return "emergency"
-        return "default"
+        return "bulk" if self.bulk else "default"

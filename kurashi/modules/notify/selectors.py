@@ -21,6 +21,37 @@ from kurashi.modules.notify.models import (
 VIEW_DELIVERIES = "notify.view_deliveries"
 
 
+PAGE = 20_000
+
+
+def _pages(matching: QuerySet[SubscriptionArea], codes: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The matching rows of each municipality in pages along the (code, subscription) index.
+
+    Each page is a complete query, so no cursor stays open while the caller writes the outbox:
+    on SQLite a read snapshot held open across writes fails with "database is locked" as soon
+    as another process (the web server, a worker's heartbeat) has committed meanwhile, and on
+    PostgreSQL a server-side cursor gets a fast-start plan."""
+    for code in sorted(codes):
+        last = 0
+        while True:
+            page = list(
+                matching.filter(municipality_code=code, subscription_id__gt=last)
+                .order_by("subscription_id")
+                .values_list(
+                    "subscription_id",
+                    "subscription__channel_mask",
+                    "subscription__is_confirmed",
+                    "subscription__quiet_start",
+                    "subscription__quiet_end",
+                    "from_point",
+                )[:PAGE]
+            )
+            yield from page
+            if len(page) < PAGE:
+                break
+            last = page[-1][0]
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
     subscription_id: int
@@ -41,22 +72,13 @@ def select_recipients(notice: Notice) -> Iterator[Recipient]:
     seen: set[int] = set()
     point_candidates: dict[int, Recipient] = {}
     for level, codes in sorted(by_level.items(), reverse=True):
-        rows = (
+        matching = (
             SubscriptionArea.objects.filter(
-                municipality_code__in=codes,
                 subscription__is_active=True,
                 subscription__min_level__lte=level,
             )
             .annotate(hazard_match=F("subscription__hazard_mask").bitand(hazard_bit))
             .filter(hazard_match__gt=0)
-            .values_list(
-                "subscription_id",
-                "subscription__channel_mask",
-                "subscription__is_confirmed",
-                "subscription__quiet_start",
-                "subscription__quiet_end",
-                "from_point",
-            )
         )
         for (
             subscription_id,
@@ -65,7 +87,7 @@ def select_recipients(notice: Notice) -> Iterator[Recipient]:
             quiet_start,
             quiet_end,
             from_point,
-        ) in rows.iterator(chunk_size=20_000):
+        ) in _pages(matching, codes):
             if subscription_id in seen:
                 continue
             if not is_confirmed:

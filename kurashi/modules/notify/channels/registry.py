@@ -2,8 +2,10 @@
 
 from kurashi.modules.notify.channels.base import ChannelAdapter
 from kurashi.modules.notify.channels.email import EmailChannel
+from kurashi.modules.notify.channels.line import LineChannel
 from kurashi.modules.notify.channels.mastodon import MastodonChannel
 from kurashi.modules.notify.channels.null import NullChannel
+from kurashi.modules.notify.channels.sms import SmsChannel
 from kurashi.modules.notify.channels.webhook import WebhookChannel
 from kurashi.modules.notify.channels.webpush import WebPushChannel
 
@@ -12,6 +14,8 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
     "webpush": WebPushChannel,
     "webhook": WebhookChannel,
     "mastodon": MastodonChannel,
+    "line": LineChannel,
+    "sms": SmsChannel,
     "null": NullChannel,
 }
 _instances: dict[str, ChannelAdapter] = {}

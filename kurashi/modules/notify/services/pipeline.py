@@ -5,7 +5,9 @@ Exactly once: the outbox's idempotency key (event key + revision + recipient + c
 unique, so re-dispatching a revision, or several JMA documents of one revision, add nothing. A
 row is claimed by `UPDATE … SET status='sending', claim=<uuid> WHERE status='pending'`, which
 only one worker can win on SQLite (one writer) and on PostgreSQL (the WHERE is re-checked after
-the row lock), so two workers never take the same row. A worker killed mid-batch leaves its
+the row lock), so two workers never take the same row; on PostgreSQL the candidate rows are
+first locked with FOR UPDATE SKIP LOCKED, so racing workers take different rows instead of
+queueing on each other's locks (see claim_batch). A worker killed mid-batch leaves its
 rows 'sending'; release_stale_claims() puts them back after NOTIFY_CLAIM_TIMEOUT_SECONDS. The
 null channel's hand-off is written in the same transaction as 'sent', so for it a crash can
 neither lose nor repeat a message; real channels are at-least-once across a crash in that window
@@ -21,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Min, Subquery
 from django.tasks import Task
 from django.utils import timezone
@@ -160,13 +162,17 @@ def fan_out_notice(*, notice_id: int) -> int:
     total = 0
     started = False
     if not notice.is_exercise:
-        for chunk in _chunks(_outbox_rows(notice, now), CHUNK):
+        first_size = int(_setting("NOTIFY_FIRST_BATCH_SIZE", 200))
+        for chunk in _chunks(_outbox_rows(notice, now), CHUNK, first=first_size):
             _insert(chunk)
             total += len(chunk)
             if not started:
-                # The first residents hear at once; the rest is written while they do.
-                _enqueue_drains(notice.lane, 1)
+                # The first residents hear at once: a drainer on another worker of the lane
+                # takes over while the rest is written, and this task hands the first small
+                # chunk to the channels itself, so that even a single busy worker starts now.
                 started = True
+                _enqueue_drains(notice.lane, 1)
+                deliver_batch(lane=notice.lane, size=first_size)
     Notice.objects.filter(pk=notice.pk).update(
         fanned_out_at=timezone.now(),
         recipient_count=Delivery.objects.filter(notice=notice).count(),
@@ -176,13 +182,16 @@ def fan_out_notice(*, notice_id: int) -> int:
     return total
 
 
-def _chunks(rows: Iterable[Delivery], size: int) -> Iterable[list[Delivery]]:
+def _chunks(rows: Iterable[Delivery], size: int, *, first: int) -> Iterable[list[Delivery]]:
+    """Lists of `size` rows; the first one of only `first` rows (the first residents' turn)."""
     chunk: list[Delivery] = []
+    limit = first
     for row in rows:
         chunk.append(row)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
             chunk = []
+            limit = size
     if chunk:
         yield chunk
 
@@ -254,18 +263,32 @@ def release_stale_claims(*, older_than_seconds: float | None = None) -> int:
 
 
 def claim_batch(*, lane: str, size: int) -> str | None:
-    """Claim up to `size` due rows of `lane` for this worker; the claim id, or None if none."""
+    """Claim up to `size` due rows of `lane` for this worker; the claim id, or None if none.
+
+    PostgreSQL: the due rows are locked with FOR UPDATE SKIP LOCKED, so racing workers each take
+    different rows at once (with a plain conditional UPDATE the loser would wait for the winner's
+    lock, then re-check `status='pending'`, find nothing and stop draining although rows remain).
+    SQLite has one writer (BEGIN IMMEDIATE), so the conditional UPDATE alone is exclusive there.
+    """
     claim = uuid.uuid4().hex
     now = timezone.now()
-    due = (
-        Delivery.objects.filter(lane=lane, status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("id")
-        .values("id")[:size]
-    )
+    # Ordered along the queue index (lane, status, next_attempt_at): a range scan that stops
+    # after `size` rows. Ordering by id instead sorted every pending row of the lane for each
+    # batch, which made draining quadratic in the size of the outbox.
+    due = Delivery.objects.filter(
+        lane=lane, status=Delivery.Status.PENDING, next_attempt_at__lte=now
+    ).order_by("next_attempt_at")
     with transaction.atomic():
-        claimed = Delivery.objects.filter(
-            id__in=Subquery(due), status=Delivery.Status.PENDING
-        ).update(
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:size])
+            if not ids:
+                return None
+            target = Delivery.objects.filter(id__in=ids, status=Delivery.Status.PENDING)
+        else:
+            target = Delivery.objects.filter(
+                id__in=Subquery(due.values("id")[:size]), status=Delivery.Status.PENDING
+            )
+        claimed = target.update(
             status=Delivery.Status.SENDING,
             claim=claim,
             claimed_at=now,
@@ -351,6 +374,8 @@ def _outgoing(
             "auth": subscription.push_auth,
             "url": subscription.webhook_url,
             "secret": subscription.webhook_secret,
+            "line_user_id": subscription.line_user_id,
+            "phone": subscription.phone,
         }
     payload = message.as_payload(notice_key=notice.key, level=notice.level, hazard=notice.hazard)
     payload.update(

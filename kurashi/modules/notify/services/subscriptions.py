@@ -1,6 +1,7 @@
 """Subscribing, confirming (double opt-in for e-mail-only subscribers), changing and
 unsubscribing. Links carry a signed token, so none of them needs a login."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import time
@@ -29,6 +30,7 @@ from kurashi.modules.notify.models import (
 )
 
 LINK_SALT = "kurashi.notify.subscription"
+LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
 MAX_POINTS = 5
 MAX_RADIUS_M = 20_000
 
@@ -71,6 +73,17 @@ def subscription_from_link(signed: str, purpose: str) -> Subscription:
     if subscription is None or link_purpose != purpose:
         raise ValidationError(_("This link is not valid."))
     return subscription
+
+
+def normalise_phone(value: str) -> str:
+    """A mobile number in E.164 (+81…), from "090-1234-5678", "09012345678" or "+81 90 …";
+    "" when it is not one (Japanese mobile numbers: 070/080/090 + 8 digits)."""
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    if re.fullmatch(r"0[789]0\d{8}", digits):
+        return "+81" + digits[1:]
+    if re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        return digits
+    return ""
 
 
 def link_url(subscription: Subscription, purpose: str) -> str:
@@ -174,6 +187,8 @@ def subscribe(
     email: str = "",
     push: dict[str, str] | None = None,
     webhook_url: str = "",
+    line_user_id: str = "",
+    phone: str = "",
 ) -> Subscription:
     """Create a subscription. With an account it is active at once (the account's address);
     e-mail without an account waits for the confirmation link (sent by the task worker);
@@ -191,6 +206,12 @@ def subscribe(
         errors["channels"] = [_("This browser did not give a push subscription.")]
     if "webhook" in choices.channels and not webhook_url:
         errors["webhook_url"] = [_("Enter the webhook address.")]
+    line_user_id = line_user_id.strip()
+    if "line" in choices.channels and not LINE_USER_ID.fullmatch(line_user_id):
+        errors["line_user_id"] = [_("Link your LINE account first (no valid LINE user ID).")]
+    phone = normalise_phone(phone)
+    if "sms" in choices.channels and not phone:
+        errors["phone"] = [_("Enter a mobile phone number, e.g. 090-1234-5678 or +819012345678.")]
     if errors:
         raise ValidationError(errors)
     needs_confirmation = "email" in choices.channels and (user is None or user.email != email)
@@ -204,6 +225,8 @@ def subscribe(
         push_auth=(push or {}).get("auth", ""),
         webhook_url=webhook_url,
         webhook_secret=secrets.token_urlsafe(24) if webhook_url else "",
+        line_user_id=line_user_id if "line" in choices.channels else "",
+        phone=phone if "sms" in choices.channels else "",
     )
     _apply(subscription, choices)
     if needs_confirmation:
@@ -236,6 +259,14 @@ def update_subscription(*, signed: str, choices: Choices) -> Subscription:
         raise ValidationError({"channels": [_("This subscription has no e-mail address.")]})
     if "webpush" in choices.channels and not subscription.push_endpoint:
         raise ValidationError({"channels": [_("This browser did not give a push subscription.")]})
+    if "line" in choices.channels and not subscription.line_user_id:
+        raise ValidationError(
+            {"line_user_id": [_("Link your LINE account first (no valid LINE user ID).")]}
+        )
+    if "sms" in choices.channels and not subscription.phone:
+        raise ValidationError(
+            {"phone": [_("Enter a mobile phone number, e.g. 090-1234-5678 or +819012345678.")]}
+        )
     _apply(subscription, choices)
     return subscription
 
@@ -260,6 +291,10 @@ def remove_channel(*, subscription_id: int, channel: str) -> None:
         fields: dict[str, Any] = {"channel_mask": subscription.channel_mask & ~bit}
         if channel == "webpush":
             fields.update(push_endpoint="", push_p256dh="", push_auth="")
+        elif channel == "line":
+            fields["line_user_id"] = ""
+        elif channel == "sms":
+            fields["phone"] = ""
         if not fields["channel_mask"]:
             fields["is_active"] = False
         Subscription.objects.filter(pk=subscription_id).update(**fields)

@@ -251,3 +251,74 @@ def test_two_claims_never_share_a_row(notice_factory: Callable[..., NoticeData])
     assert third is None
     assert Delivery.objects.filter(claim=first).count() == 6
     assert Delivery.objects.filter(claim=second).count() == 4
+
+
+DUMMY_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+        "QUEUES": ["default", "emergency", "bulk"],
+    }
+}
+
+
+@override_settings(TASKS=DUMMY_TASKS, NOTIFY_FIRST_BATCH_SIZE=2)
+def test_fan_out_hands_the_first_chunk_over_itself_while_no_drainer_is_free(
+    notice_factory: Callable[..., NoticeData],
+) -> None:
+    for _ in range(5):
+        make_subscription(channels=("null",))
+    dispatch_notice(notice_factory())  # queued only: no worker runs
+    notice = Notice.objects.get()
+    assert not Delivery.objects.exists()
+    assert pipeline.fan_out_notice(notice_id=notice.pk) == 5
+    assert Delivery.objects.filter(status="sent").count() == 2
+    assert Delivery.objects.filter(status="pending").count() == 3
+    assert NullMessage.objects.count() == 2
+    assert pipeline.drain_lane(lane="emergency") == 3
+    assert NullMessage.objects.count() == 5
+
+
+@override_settings(TASKS=DUMMY_TASKS)
+@pytest.mark.parametrize(
+    ("level", "hazard", "bulk", "lane"),
+    [
+        (3, "other", True, "bulk"),
+        (3, "other", False, "default"),
+        (4, "heavy_rain", True, "emergency"),  # a warning is never slowed down by a bulk flag
+        (3, "tsunami", True, "emergency"),
+    ],
+)
+def test_lanes_of_notices(
+    notice_factory: Callable[..., NoticeData], level: int, hazard: str, bulk: bool, lane: str
+) -> None:
+    make_subscription(channels=("null",))
+    dispatch_notice(
+        notice_factory(level=level, hazard=hazard, bulk=bulk, area_levels={"412023": level})
+    )
+    notice = Notice.objects.get()
+    assert notice.lane == lane
+    pipeline.fan_out_notice(notice_id=notice.pk)
+    assert set(Delivery.objects.values_list("lane", flat=True)) == {lane}
+
+
+def test_selection_pages_through_every_municipality_once(
+    monkeypatch: pytest.MonkeyPatch, notice_factory: Callable[..., NoticeData]
+) -> None:
+    from kurashi.modules.notify import selectors
+
+    monkeypatch.setattr(selectors, "PAGE", 2)
+    karatsu = {make_subscription(channels=("null",)).pk for _ in range(5)}
+    both = make_subscription(codes=("412023", "412015"), channels=("null",)).pk
+    saga = {make_subscription(codes=("412015",), channels=("null",)).pk for _ in range(3)}
+    make_subscription(codes=("412066",), channels=("null",))  # not in the alert
+    row = Notice.objects.create(
+        key="paging",
+        event_key="paging",
+        revision=1,
+        hazard="heavy_rain",
+        level=4,
+        area_levels={"412023": 4, "412015": 3},
+        sent=datetime(2026, 7, 25, tzinfo=UTC),
+    )
+    selected = [recipient.subscription_id for recipient in selectors.select_recipients(row)]
+    assert sorted(selected) == sorted(karatsu | saga | {both})

@@ -15,6 +15,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from kurashi.modules.notify.models import (
     ALL_HAZARDS_MASK,
@@ -56,7 +58,6 @@ def _worker_env() -> dict[str, str]:
             f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
         )
     env["TASK_BACKEND"] = "django_tasks_db.DatabaseBackend"
-    env["NOTIFY_BATCH_SIZE"] = "200"
     return env
 
 
@@ -124,6 +125,7 @@ def test_killed_worker_then_two_racing_workers_send_each_message_exactly_once(
         assert 3000 <= interrupted < RECIPIENTS
         # The operator's recovery after a crash (the dead worker's claims are released at once).
         assert pipeline.recover(older_than_seconds=0)["lanes"] == 1
+        raced_from = timezone.now()
         with workers(2):
             _wait(
                 lambda: (
@@ -132,6 +134,12 @@ def test_killed_worker_then_two_racing_workers_send_each_message_exactly_once(
                 ),
                 timeout=300,
             )
+    # Both workers drained concurrently (neither gave up on losing a claim race).
+    drains = DBTaskResult.objects.filter(
+        task_path__endswith=".drain_lane_task", started_at__gte=raced_from
+    ).values_list("worker_ids", "return_value")
+    delivering_workers = {worker_ids[-1] for worker_ids, handled in drains if handled}
+    assert len(delivering_workers) == 2, list(drains)
     assert Delivery.objects.count() == RECIPIENTS
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
     assert NullMessage.objects.count() == RECIPIENTS
