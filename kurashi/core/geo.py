@@ -4,6 +4,7 @@ The index is built once per process from the boundaries in the database and rebu
 change (checked at most every REVALIDATE_SECONDS), so a hot loop costs no query per point.
 """
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -18,6 +19,17 @@ from shapely.strtree import STRtree
 from kurashi.core.models import Municipality
 
 REVALIDATE_SECONDS = 30.0
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres between two WGS84 points (haversine; within 0.5 % of the
+    ellipsoidal distance, plenty for "nearest shelter" and "nearest hospital")."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,3 +195,12 @@ def test_single_and_vectorised_lookups_agree_where_outlines_overlap() -> None:
         refs[1].code,
         refs[4].code,
     ]
+
+
+def test_distance_m_is_the_great_circle_distance() -> None:
+    # 佐賀県庁 → 唐津市役所 is about 37 km as the crow flies.
+    from kurashi.core.geo import distance_m
+
+    assert distance_m(33.2494, 130.2988, 33.2494, 130.2988) == 0
+    assert 36_000 < distance_m(33.2494, 130.2988, 33.4500, 129.9680) < 39_000
+    assert distance_m(0, 0, 0, 1) == pytest.approx(111_195, rel=1e-3)

@@ -2,7 +2,6 @@
 hospital list, the board and the FDMA KPIs."""
 
 import csv
-import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kurashi.core.geo import distance_m
 from kurashi.core.models import Heartbeat, Organisation, User
 from kurashi.core.permissions import grant_for, has_permission
 from kurashi.modules.ems import broadcast
@@ -273,13 +273,8 @@ def hospitals_with_statuses() -> QuerySet[Hospital]:
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    radius = 6371.0088
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * radius * math.asin(math.sqrt(a))
+    """Great-circle distance in kilometres."""
+    return distance_m(lat1, lon1, lat2, lon2) / 1000
 
 
 def travel_minutes(km: float) -> float:

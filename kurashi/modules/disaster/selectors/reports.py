@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from kurashi.core.geo import distance_m
 from kurashi.core.models import AuditEvent, Municipality
 from kurashi.core.permissions import Grant
 from kurashi.modules.disaster.models.reports import FieldReport
@@ -18,7 +19,6 @@ from kurashi.modules.disaster.models.reports import FieldReport
 DUPLICATE_DISTANCE_M = 300.0
 DUPLICATE_WINDOW = timedelta(hours=3)
 DUPLICATE_LIMIT = 10
-EARTH_RADIUS_M = 6_371_008.8
 PUBLIC_COORDINATE_DECIMALS = 5  # about 1 m: enough for the map, no false precision
 
 # Weights of the duplicate score (sum 1.0): wording counts most, then place, then time.
@@ -198,15 +198,6 @@ def list_report_history(report: FieldReport) -> QuerySet[AuditEvent]:
 
 
 # --- duplicates --------------------------------------------------------------------------------
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def normalise_text(text: str) -> str:

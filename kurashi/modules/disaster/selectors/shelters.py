@@ -22,7 +22,7 @@ import shapely
 from django.db.models import Case, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from kurashi.core.geo import boundary_index
+from kurashi.core.geo import boundary_index, distance_m
 from kurashi.core.models import Municipality, User
 from kurashi.core.permissions import grant_for, has_permission
 from kurashi.modules.disaster.models import Hazard, Shelter, ShelterStatusChange
@@ -83,7 +83,6 @@ BORDER_TOLERANCE_M = 500.0
 OFFSHORE_TOLERANCE_M = 3_000.0
 BBOX_MARGIN_DEGREES = 0.03
 METRES_PER_DEGREE = 111_320.0  # along a meridian; overstates east-west distances (conservative)
-EARTH_RADIUS_M = 6_371_008.8
 GSI_CREDIT = "国土地理院 指定緊急避難場所・指定避難所データ"
 
 
@@ -317,15 +316,6 @@ def check_position(
     if found is not None:
         return PositionCheck(None, "in another municipality", found_code=found.code)
     return PositionCheck(None, "outside Saga Prefecture")
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine) in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 # --- nearest ---------------------------------------------------------------------------------
