@@ -181,40 +181,58 @@ def credentials_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-credentials.txt"
 
 
+def _read_credentials() -> tuple[str | None, list[str]]:
+    path = credentials_path()
+    if not path.exists():
+        return None, []
+    text = path.read_text(encoding="utf-8")
+    password = text.split("password: ", 1)[1].split()[0]
+    usernames = [name.strip() for name in text.split("usernames:", 1)[1].splitlines()[0].split(",")]
+    return password, [name for name in usernames if name]
+
+
+def demo_password() -> str:
+    """The one password all demo accounts share: the recorded one, or a new random one."""
+    password, _usernames = _read_credentials()
+    return password or secrets.token_urlsafe(12)
+
+
+def ensure_demo_account(*, username: str, display_name: str) -> User:
+    """A demo account with the shared password, listed in var/demo-credentials.txt (mode 0600).
+
+    Idempotent; modules' demo loaders use it for their own demo users."""
+    password = demo_password()
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"display_name": display_name, "email": f"{username}@demo.kurashi.invalid"},
+    )
+    if created or not user.has_usable_password():
+        user.set_password(password)
+        user.save()
+    _, usernames = _read_credentials()
+    if username not in usernames:
+        usernames.append(username)
+    write_private_file(
+        credentials_path(),
+        "Kurashi demo accounts (demo data only; never use in production)\n"
+        f"usernames: {', '.join(usernames)}\npassword: {password}\n",
+    )
+    return user
+
+
 @transaction.atomic
 def load_demo_staff(progress: Progress) -> int:
     """Demo accounts share one random password, written to var/demo-credentials.txt (mode 0600)."""
-    path = credentials_path()
-    if path.exists():
-        password = path.read_text(encoding="utf-8").split("password: ", 1)[1].split()[0]
-    else:
-        password = secrets.token_urlsafe(12)
     for done, (username, display_name, slug, roles) in enumerate(DEMO_STAFF, start=1):
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:
             progress(done, len(DEMO_STAFF))
             continue
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"display_name": display_name, "email": f"{username}@demo.kurashi.invalid"},
-        )
-        if created or not user.has_usable_password():
-            user.set_password(password)
-            user.save()
+        user = ensure_demo_account(username=username, display_name=display_name)
         for code in roles:
             add_membership(
                 actor=None, user=user, organisation=organisation, role=Role.objects.get(code=code)
             )
         progress(done, len(DEMO_STAFF))
-    resident, created = User.objects.get_or_create(
-        username="resident", defaults={"display_name": "県民 さが太郎"}
-    )
-    if created:
-        resident.set_password(password)
-        resident.save()
-    write_private_file(
-        path,
-        "Kurashi demo accounts (demo data only; never use in production)\n"
-        f"usernames: {', '.join(u for u, *_ in DEMO_STAFF)}, resident\npassword: {password}\n",
-    )
+    ensure_demo_account(username="resident", display_name="県民 さが太郎")
     return len(DEMO_STAFF) + 1

@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kurashi.core.models import Organisation, Role, User
+from kurashi.core.demo import ensure_demo_account
+from kurashi.core.models import Organisation, Role
 from kurashi.core.services import RoleSpec, add_membership, ensure_organisation, ensure_role
 from kurashi.modules.ems.models import (
     Acceptance,
@@ -140,7 +141,7 @@ def _demo_status(seed: int) -> tuple[str, str]:
 @transaction.atomic
 def load_demo_members(progress: Progress) -> int:
     """Roles for the demo staff (created by the core demo loader, order 90) and the EMS demo
-    accounts, which share the demo password."""
+    accounts, which share the demo password and are listed in var/demo-credentials.txt."""
     for spec in ROLES:
         ensure_role(spec)
     slug, name_ja, name_en = COORDINATOR_ORGANISATION
@@ -151,17 +152,9 @@ def load_demo_members(progress: Progress) -> int:
         name_en=name_en,
         covers_whole_prefecture=True,
     )
-    template = User.objects.filter(username="koseikan-staff").first()
     for done, (username, display_name, org_slug, role_code) in enumerate(DEMO_MEMBERS, start=1):
         organisation = Organisation.objects.filter(slug=org_slug).first()
-        user = User.objects.filter(username=username).first()
-        if user is None and template is not None:
-            user = User.objects.create(
-                username=username,
-                display_name=display_name,
-                email=f"{username}@demo.kurashi.invalid",
-                password=template.password,  # the shared demo password (already hashed)
-            )
+        user = ensure_demo_account(username=username, display_name=display_name)
         if user is not None and organisation is not None:
             add_membership(
                 actor=None,

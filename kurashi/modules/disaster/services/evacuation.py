@@ -6,7 +6,6 @@ UPDATE pending → published, so of two approvers acting at the same moment exac
 """
 
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from kurashi.core.audit import record_audit
-from kurashi.core.demo import credentials_path
+from kurashi.core.demo import ensure_demo_account
 from kurashi.core.geo import boundary_index
 from kurashi.core.models import Municipality, Organisation, Role, User
 from kurashi.core.permissions import has_permission
@@ -475,28 +474,6 @@ DEMO_MEMBERSHIPS = (
 )
 
 
-def _demo_password() -> tuple[str, list[str]]:
-    """The shared demo password and usernames from var/demo-credentials.txt (kurashi.core.demo)."""
-    path = credentials_path()
-    if not path.exists():
-        return secrets.token_urlsafe(12), []
-    text = path.read_text(encoding="utf-8")
-    password = text.split("password: ", 1)[1].split()[0]
-    usernames = [name.strip() for name in text.split("usernames:", 1)[1].splitlines()[0].split(",")]
-    return password, [name for name in usernames if name]
-
-
-def _write_demo_credentials(password: str, usernames: list[str]) -> None:
-    path = credentials_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "Kurashi demo accounts (demo data only; never use in production)\n"
-        f"usernames: {', '.join(usernames)}\npassword: {password}\n",
-        encoding="utf-8",
-    )
-    path.chmod(0o600)
-
-
 @transaction.atomic
 def load_evacuation_demo(progress: Callable[[int, int], None]) -> int:
     """Roles evacuation-drafter / evacuation-approver and the demo memberships; the extra demo
@@ -506,7 +483,6 @@ def load_evacuation_demo(progress: Callable[[int, int], None]) -> int:
     for done, spec in enumerate(DEMO_ROLES, start=1):
         roles[spec.code] = ensure_role(spec)
         progress(done, steps)
-    password, usernames = _demo_password()
     staff_role = Role.objects.filter(code="staff").first()
     for done, (username, display_name, slug, role_code) in enumerate(
         DEMO_MEMBERSHIPS, start=len(DEMO_ROLES) + 1
@@ -517,19 +493,10 @@ def load_evacuation_demo(progress: Callable[[int, int], None]) -> int:
             continue
         user = User.objects.filter(username=username).first()
         if user is None and display_name:
-            user = User(
-                username=username,
-                display_name=display_name,
-                email=f"{username}@demo.kurashi.invalid",
-            )
-            user.set_password(password)
-            user.save()
+            user = ensure_demo_account(username=username, display_name=display_name)
             if staff_role is not None:
                 add_membership(actor=None, user=user, organisation=organisation, role=staff_role)
         if user is not None:
             add_membership(actor=None, user=user, organisation=organisation, role=roles[role_code])
-            if username not in usernames:
-                usernames.append(username)
         progress(done, steps)
-    _write_demo_credentials(password, usernames)
     return steps
