@@ -9,10 +9,13 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from kurashi.core.api import router as core_router
+from kurashi.modules.access.api import router as access_router
+from kurashi.modules.archive.api import router as archive_router
 from kurashi.modules.disaster.api import router as disaster_router
 from kurashi.modules.ems.api import router as ems_router
 from kurashi.modules.notify.api import router as notify_router
 from kurashi.modules.plan.api import router as plan_router
+from kurashi.modules.records.api import router as records_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -33,3 +36,6 @@ api.add_router("/v1/plan/", plan_router)
 api.add_router("/v1/disaster/", disaster_router)
 api.add_router("/v1/notify/", notify_router)
 api.add_router("/v1/ems/", ems_router)
+api.add_router("/v1/records/", records_router)
+api.add_router("/v1/access/", access_router)
+api.add_router("/v1/archive/", archive_router)

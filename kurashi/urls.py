@@ -11,6 +11,7 @@ from kurashi.portal.views import healthz_view
 urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
     path("api/", api.urls),
+    path("fhir/R4/", include("kurashi.modules.records.fhir_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -20,6 +21,9 @@ urlpatterns += i18n_patterns(
     path("disaster/", include("kurashi.modules.disaster.urls")),
     path("notify/", include("kurashi.modules.notify.urls")),
     path("ems/", include("kurashi.modules.ems.urls")),
+    path("records/", include("kurashi.modules.records.urls")),
+    path("access/", include("kurashi.modules.access.urls")),
+    path("archive/", include("kurashi.modules.archive.urls")),
     # The admin signs in through Kurashi's own login (password, then TOTP when enabled).
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -1,0 +1,7 @@
+"""URLs of the archive module (app_name "archive")."""
+
+from django.urls import URLPattern
+
+app_name = "archive"
+
+urlpatterns: list[URLPattern] = []
