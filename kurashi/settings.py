@@ -248,6 +248,8 @@ NOTIFY_LINE_CHANNEL_TOKEN = env_secret("NOTIFY_LINE_CHANNEL_TOKEN", default="")
 NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "")
 NOTIFY_SMS_TOKEN = env_secret("NOTIFY_SMS_TOKEN", default="")
 NOTIFY_SMS_SENDER = env_str("NOTIFY_SMS_SENDER", "SagaBousai")
+# `kurashi run` starts `kurashi notify watch` (recovery after a worker crash); /healthz watches it.
+NOTIFY_WATCH_ENABLED = env_bool("NOTIFY_WATCH_ENABLED", True)
 
 # --- emergency medical information (plan 1.2) -----------------------------------------------
 EMS_STATUS_VALIDITY_HOURS = env_int("EMS_STATUS_VALIDITY_HOURS", 12)
@@ -337,6 +339,7 @@ if KURASHI_TESTING:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
     EMS_ESCALATION_WATCHER_ENABLED = False  # no watcher process beside the unit tests
+    NOTIFY_WATCH_ENABLED = False
     TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",

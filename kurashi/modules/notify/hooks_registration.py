@@ -1,5 +1,6 @@
 """What notify contributes to the portal: plan delivery (1.1), navigation, an indicator."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kurashi.core import hooks
@@ -14,7 +15,7 @@ def _active_subscriptions() -> hooks.IndicatorValue:
 
 
 def register() -> None:
-    from kurashi.modules.notify.selectors import can_view_deliveries
+    from kurashi.modules.notify.selectors import can_view_deliveries, watch_health
 
     hooks.plan_deliveries.register(
         hooks.MeasureDelivery(
@@ -45,5 +46,16 @@ def register() -> None:
             measure_id="1.1",
             label=_("Alert subscriptions"),
             compute=_active_subscriptions,
+        )
+    )
+    hooks.health_checks.register(
+        hooks.HealthCheck(key="notify-watch", check=watch_health, order=55)
+    )
+    # Embedded installs: `kurashi run` keeps crash recovery running beside the workers.
+    hooks.background_processes.register(
+        hooks.BackgroundProcess(
+            key="notify-watch",
+            argv=("notify", "watch"),
+            enabled=lambda: bool(getattr(settings, "NOTIFY_WATCH_ENABLED", False)),
         )
     )

@@ -157,6 +157,9 @@ class Notice(models.Model):
     lane = models.CharField(max_length=20, choices=Lane.choices, default=Lane.NORMAL)
     created_at = models.DateTimeField(auto_now_add=True)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # Touched by the fan-out after every chunk it writes: recovery restarts only fan-outs that
+    # stopped moving (a worker died), never one that another worker is still writing.
+    fan_out_progress_at = models.DateTimeField(null=True, blank=True)
     recipient_count = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -1,13 +1,16 @@
-"""`kurashi notify vapid-keys | recover | drain --lane L | status`."""
+"""`kurashi notify vapid-keys | recover | watch | drain --lane L | status`."""
 
 import base64
+import time
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management.base import BaseCommand, CommandError
 
+from kurashi.core.services import beat
 from kurashi.modules.notify.models import Delivery
+from kurashi.modules.notify.selectors import WATCH_HEARTBEAT
 from kurashi.modules.notify.services import pipeline
 
 
@@ -28,6 +31,10 @@ class Command(BaseCommand):
             default=None,
             help="Seconds (default: NOTIFY_CLAIM_TIMEOUT_SECONDS).",
         )
+        watch = sub.add_parser(
+            "watch", help="Recover every --interval seconds (started by `kurashi run`)."
+        )
+        watch.add_argument("--interval", type=float, default=30.0)
         drain = sub.add_parser("drain", help="Deliver a lane in this process until it is empty.")
         drain.add_argument("--lane", required=True, choices=["emergency", "default", "bulk"])
         sub.add_parser("status", help="Outbox rows by lane and state.")
@@ -47,6 +54,16 @@ class Command(BaseCommand):
                 f"released {result['released']} stale claims, restarted {result['fan_outs']} "
                 f"fan-outs and {result['lanes']} lanes"
             )
+        elif action == "watch":
+            while True:
+                result = pipeline.recover()
+                beat(WATCH_HEARTBEAT, **result)
+                if any(result.values()):
+                    self.stdout.write(
+                        f"released {result['released']} stale claims, restarted "
+                        f"{result['fan_outs']} fan-outs and {result['lanes']} lanes"
+                    )
+                time.sleep(max(options["interval"], 1.0))
         elif action == "drain":
             count = pipeline.drain_lane(lane=options["lane"])
             self.stdout.write(f"handled {count} messages")
