@@ -211,23 +211,28 @@ def smtp_sink() -> Iterator[CountingSink]:
 
 @contextmanager
 def workers(queue_sets: list[str]) -> Iterator[None]:
-    """`kurashi worker --queues Q` processes, as an operator starts them (default poll 0.5 s)."""
+    """`kurashi worker --queues Q` processes, as an operator starts them (default poll 0.5 s).
+    Their logs go to the run's var directory; a worker that dies early fails the run with its log."""
+    log_dir = Path(os.environ["KURASHI_VAR_DIR"])
+    logs = [(log_dir / f"worker-{index}.log").open("ab") for index in range(len(queue_sets))]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "kurashi", "worker", "--queues", queues],
             cwd=REPO_ROOT,
             env=dict(os.environ),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        for queues in queue_sets
+        for queues, log in zip(queue_sets, logs, strict=True)
     ]
+    WATCHED.extend(processes)
     try:
         time.sleep(3.0)  # started and polling before anything is published
         yield
     finally:
+        del WATCHED[:]
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -237,6 +242,19 @@ def workers(queue_sets: list[str]) -> Iterator[None]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        for log in logs:
+            log.close()
+
+
+WATCHED: list[subprocess.Popen[bytes]] = []
+
+
+def check_workers() -> None:
+    for index, process in enumerate(WATCHED):
+        if process.poll() is not None:
+            log = Path(os.environ["KURASHI_VAR_DIR"]) / f"worker-{index}.log"
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise RuntimeError(f"worker {index} exited with {process.returncode}:\n{tail}")
 
 
 class Bench:
@@ -447,6 +465,7 @@ class Bench:
         while not condition():
             if time.monotonic() > deadline:
                 raise TimeoutError("the benchmark did not finish in time")
+            check_workers()
             time.sleep(0.5)
 
     def done(self, notice: Any) -> bool:
