@@ -6,7 +6,7 @@ from datetime import time
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from kurashi.core.models import Heartbeat
@@ -18,7 +18,6 @@ from kurashi.modules.notify.models import (
     Delivery,
     Notice,
     Subscription,
-    SubscriptionArea,
 )
 
 VIEW_DELIVERIES = "notify.view_deliveries"
@@ -27,32 +26,42 @@ VIEW_DELIVERIES = "notify.view_deliveries"
 PAGE = 20_000
 
 
-def _pages(matching: QuerySet[SubscriptionArea], codes: list[str]) -> Iterator[tuple[Any, ...]]:
-    """The matching rows of each municipality in pages along the (code, subscription) index.
+def _pages(level: int, hazard_bit: int, codes: list[str]) -> Iterator[tuple[Any, ...]]:
+    """Matching (subscription, area) rows in pages of PAGE consecutive subscription ids.
 
-    Each page is a complete query, so no cursor stays open while the caller writes the outbox:
-    on SQLite a read snapshot held open across writes fails with "database is locked" as soon
-    as another process (the web server, a worker's heartbeat) has committed meanwhile, and on
-    PostgreSQL a server-side cursor gets a fast-start plan."""
-    for code in sorted(codes):
-        last = 0
-        while True:
-            page = list(
-                matching.filter(municipality_code=code, subscription_id__gt=last)
-                .order_by("subscription_id")
-                .values_list(
-                    "subscription_id",
-                    "subscription__channel_mask",
-                    "subscription__is_confirmed",
-                    "subscription__quiet_start",
-                    "subscription__quiet_end",
-                    "from_point",
-                )[:PAGE]
+    Each page is a complete query bounded on BOTH tables (subscription id range, and the area's
+    subscription id range with its municipality codes), with no ORDER BY/LIMIT: the planner
+    joins two small ranges, so the whole selection reads each subscription once. (Keyset pages
+    with ORDER BY … LIMIT made PostgreSQL walk the subscription table from its first row for
+    every page: 8.8 s instead of 2.5 s for 334,000 of 1,000,000 subscribers.) No cursor stays
+    open while the caller writes the outbox: on SQLite a read snapshot held open across writes
+    fails with "database is locked" once another process has committed meanwhile."""
+    bounds = Subscription.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return
+    for start in range(bounds["first"], bounds["last"] + 1, PAGE):
+        end = start + PAGE
+        yield from (
+            Subscription.objects.filter(
+                pk__gte=start,
+                pk__lt=end,
+                is_active=True,
+                min_level__lte=level,
+                areas__municipality_code__in=codes,
+                areas__subscription__gte=start,
+                areas__subscription__lt=end,
             )
-            yield from page
-            if len(page) < PAGE:
-                break
-            last = page[-1][0]
+            .annotate(hazard_match=F("hazard_mask").bitand(hazard_bit))
+            .filter(hazard_match__gt=0)
+            .values_list(
+                "pk",
+                "channel_mask",
+                "is_confirmed",
+                "quiet_start",
+                "quiet_end",
+                "areas__from_point",
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +84,6 @@ def select_recipients(notice: Notice) -> Iterator[Recipient]:
     seen: set[int] = set()
     point_candidates: dict[int, Recipient] = {}
     for level, codes in sorted(by_level.items(), reverse=True):
-        matching = (
-            SubscriptionArea.objects.filter(
-                subscription__is_active=True,
-                subscription__min_level__lte=level,
-            )
-            .annotate(hazard_match=F("subscription__hazard_mask").bitand(hazard_bit))
-            .filter(hazard_match__gt=0)
-        )
         for (
             subscription_id,
             mask,
@@ -90,7 +91,7 @@ def select_recipients(notice: Notice) -> Iterator[Recipient]:
             quiet_start,
             quiet_end,
             from_point,
-        ) in _pages(matching, codes):
+        ) in _pages(level, hazard_bit, codes):
             if subscription_id in seen:
                 continue
             if not is_confirmed:
