@@ -45,12 +45,15 @@ def _pages(level: int, hazard_bit: int, codes: list[str]) -> Iterator[tuple[Any,
             Subscription.objects.filter(
                 pk__gte=start,
                 pk__lt=end,
-                is_active=True,
                 min_level__lte=level,
                 areas__municipality_code__in=codes,
                 areas__subscription__gte=start,
                 areas__subscription__lt=end,
             )
+            # NOT (is_active = false) rather than is_active = true: the same rows, but SQLite
+            # without statistics would otherwise walk the (is_active, min_level) index — every
+            # active subscription — for each page instead of the id range.
+            .exclude(is_active=False)
             .annotate(hazard_match=F("hazard_mask").bitand(hazard_bit))
             .filter(hazard_match__gt=0)
             .values_list(
