@@ -174,6 +174,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 OTP_TOTP_ISSUER = "Kurashi"
+# Seals TOTP secrets in the database (kurashi/core/otp.py); default: var/otp_seal_key, created on
+# first use. Keep it apart from database backups.
+OTP_SEAL_KEY = env_secret("OTP_SEAL_KEY", default="")
 # Failed logins allowed per account and per address within LOGIN_LOCKOUT_SECONDS.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)

@@ -85,3 +85,15 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "last_seen_at")
+
+
+# TOTP devices through the sealed proxy only: django-otp's own admin would read the sealed key
+# as hex (its QR code page would fail).
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from kurashi.core.otp import SealedTOTPDevice  # noqa: E402
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+admin.site.register(SealedTOTPDevice, TOTPDeviceAdmin)

@@ -283,3 +283,7 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username}"
+
+
+# The TOTP device with a sealed secret is a model of this app (a proxy of django-otp's).
+from kurashi.core.otp import SealedTOTPDevice  # noqa: E402, F401

@@ -20,13 +20,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kurashi.core import services
 from kurashi.core.audit import client_address, record_audit
 from kurashi.core.auth import authenticated_user
 from kurashi.core.forms import AddMemberForm, LoginForm, TokenForm
 from kurashi.core.models import Membership, Organisation, User
+from kurashi.core.otp import SealedTOTPDevice as TOTPDevice
 from kurashi.core.permissions import has_permission, require_permission
 
 PENDING_USER_KEY = "kurashi_pending_otp_user"

@@ -8,9 +8,9 @@ from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kurashi.core.models import AuditEvent, LoginFailure, User
+from kurashi.core.otp import SealedTOTPDevice as TOTPDevice
 from kurashi.testing import PASSWORD, make_user
 
 WRONG_CREDENTIALS = "The username/e-mail address or the password is not correct."
@@ -427,3 +427,29 @@ def test_account_page_needs_login(db: None, client: Client) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/accounts/"
+
+
+def test_totp_secret_is_sealed_at_rest_and_old_hex_rows_still_work(alice: User) -> None:
+    """The database holds "s1:…" (AES-GCM under OTP_SEAL_KEY), never the hex secret; a device
+    saved before sealing (hex) still verifies and is sealed by the migration's function."""
+    from django.db import connection
+    from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
+
+    from kurashi.core.otp import open_secret, seal_stored
+
+    device = TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=True)
+    raw = device.bin_key
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM otp_totp_totpdevice WHERE id = %s", [device.pk])
+        (stored,) = cursor.fetchone()
+    assert stored.startswith("s1:")
+    assert raw.hex() not in stored
+    assert len(stored) <= 80
+    assert open_secret(stored) == raw
+    assert device.verify_token(current_token(device))
+
+    legacy = PlainTOTPDevice.objects.create(user=alice, name="legacy", confirmed=True)
+    hex_key = legacy.key
+    proxy = TOTPDevice.objects.get(pk=legacy.pk)
+    assert proxy.bin_key.hex() == hex_key  # not yet sealed: still opens
+    assert open_secret(seal_stored(hex_key)).hex() == hex_key
