@@ -6,3 +6,8 @@ class RecordsConfig(AppConfig):
     name = "kurashi.modules.records"
     label = "records"
     verbose_name = _("Regional clinical records")
+
+    def ready(self) -> None:
+        from kurashi.modules.records import hooks_registration
+
+        hooks_registration.register()

@@ -1,3 +1,5 @@
 """The records module's interface for other modules and the portal."""
 
-__all__: list[str] = []
+from kurashi.modules.records.selectors import count_linked_persons
+
+__all__ = ["count_linked_persons"]
