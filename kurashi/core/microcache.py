@@ -100,7 +100,12 @@ class MicroCache:
             return False
         if not scope.get("path", "").startswith(self.path_prefixes):
             return False
-        cookie = _header(list(scope.get("headers", [])), b"cookie") or b""
+        headers = list(scope.get("headers", []))
+        if b"text/event-stream" in (_header(headers, b"accept") or b""):
+            # A Server-Sent Events stream never completes: coalescing would queue every other
+            # viewer behind the first one for as long as it stays connected.
+            return False
+        cookie = _header(headers, b"cookie") or b""
         return not any(name in cookie for name in self.bypass_cookies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

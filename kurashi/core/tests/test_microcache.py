@@ -274,3 +274,24 @@ def test_a_page_rendered_for_a_visitors_cookies_is_never_stored() -> None:
     request(cache, scope())
 
     assert app.calls == 2
+
+
+def test_event_streams_are_never_coalesced_or_kept() -> None:
+    """Live captions: 20 anonymous viewers open the same stream URL at once; each reaches Django
+    (a stream never completes, so nobody may wait behind the first one)."""
+    app = App(PUBLIC, delay=0.05)
+    cache = MicroCache(app, path_prefixes=PREFIXES)
+    stream = scope(headers=[(b"accept", b"text/event-stream")])
+
+    async def many() -> None:
+        async def receive() -> Message:
+            return {"type": "http.request"}
+
+        async def send(message: Message) -> None:
+            pass
+
+        await asyncio.gather(*(cache(stream, receive, send) for _ in range(20)))
+
+    asyncio.run(many())
+    assert app.calls == 20
+    assert cache.hits == 0
