@@ -6,3 +6,8 @@ class AccessConfig(AppConfig):
     name = "kurashi.modules.access"
     label = "access"
     verbose_name = _("Hearing-impaired support")
+
+    def ready(self) -> None:
+        from kurashi.modules.access import hooks_registration
+
+        hooks_registration.register()

@@ -1,3 +1,8 @@
-"""The access module's interface for other modules and the portal."""
+"""The access module's interface for other modules and the portal.
 
-__all__: list[str] = []
+count_requests_this_month() — interpreter/captioner requests whose support starts this month.
+"""
+
+from kurashi.modules.access.selectors import count_requests_this_month
+
+__all__ = ["count_requests_this_month"]

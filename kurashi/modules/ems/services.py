@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -733,3 +733,42 @@ def record_export(*, actor: User, kind: str, request: HttpRequest | None = None)
     record_audit(
         actor=actor, action="ems.export", object_type="ems.kpi", object_id=kind, request=request
     )
+
+
+def open_case_from_text_call(
+    *,
+    actor: User,
+    municipality_code: str,
+    client_key: str,
+    category: str,
+    age_group: str,
+    sex: str,
+    urgency: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    summary: str = "",
+    request: HttpRequest | None = None,
+) -> str:
+    """Open a case for a text-119 call (plan 1.4, access module) in the fire headquarters that
+    covers `municipality_code` and of which `actor` (the 119 dispatcher) is a member; returns
+    the case's public id. Idempotent on client_key."""
+    headquarters = Organisation.objects.filter(
+        kind=Organisation.Kind.FIRE_HQ, is_active=True, jurisdiction__code=municipality_code
+    )
+    if not actor.is_superuser:
+        headquarters = headquarters.filter(memberships__user=actor)
+    fire_hq = headquarters.order_by("pk").first()
+    if fire_hq is None:
+        raise PermissionDenied("no fire headquarters of the actor covers this municipality")
+    case, _created = create_case(
+        actor=actor,
+        fire_hq=fire_hq,
+        client_key=client_key,
+        data=CaseInput(
+            category=category, age_group=age_group, sex=sex, urgency=urgency, summary=summary
+        ),
+        latitude=latitude,
+        longitude=longitude,
+        request=request,
+    )
+    return str(case.public_id)
