@@ -6,3 +6,8 @@ class ArchiveConfig(AppConfig):
     name = "kurashi.modules.archive"
     label = "archive"
     verbose_name = _("Digital archive and library")
+
+    def ready(self) -> None:
+        from kurashi.modules.archive import hooks_registration
+
+        hooks_registration.register()

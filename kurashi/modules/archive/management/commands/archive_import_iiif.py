@@ -1,0 +1,57 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kurashi.modules.archive import services
+from kurashi.modules.archive.imports import import_iiif_collection
+from kurashi.modules.archive.management.commands._progress import progress_bar
+from kurashi.modules.archive.rights import Rights
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the manifests listed by a IIIF Presentation 2 or 3 collection (JSON file) as image "
+        "items that reference them. Idempotent (keyed by the manifest URL)."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("collection_json", type=Path)
+        parser.add_argument("--slug", required=True, help="Collection identifier (OAI set), ASCII.")
+        parser.add_argument("--title", required=True, help="Collection title in Japanese.")
+        parser.add_argument("--title-en", default="")
+        parser.add_argument("--holder", default="", help="Holding institution (Japanese).")
+        parser.add_argument("--holder-en", default="")
+        parser.add_argument(
+            "--rights",
+            default=Rights.UND,
+            choices=Rights.values,
+            help="Rights when a manifest's licence is not a CC/RightsStatements.org URI.",
+        )
+        parser.add_argument("--limit", type=int, default=None)
+
+    def handle(self, *args: Any, collection_json: Path, **options: Any) -> None:
+        try:
+            data = json.loads(collection_json.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CommandError(f"Cannot read {collection_json}: {error}") from error
+        if not isinstance(data, dict):
+            raise CommandError("Not a IIIF collection (a JSON object was expected).")
+        collection = services.ensure_collection(
+            slug=options["slug"],
+            title_ja=options["title"],
+            title_en=options["title_en"],
+            holder_ja=options["holder"],
+            holder_en=options["holder_en"],
+            source_url=str(data.get("@id") or data.get("id") or "")[:500],
+        )
+        with progress_bar(options["title"], disable=options["verbosity"] == 0) as report:
+            count = import_iiif_collection(
+                data,
+                collection=collection,
+                default_rights=options["rights"],
+                limit=options["limit"],
+                progress=report,
+            )
+        self.stdout.write(self.style.SUCCESS(f"{count} manifests imported."))

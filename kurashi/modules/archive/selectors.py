@@ -1,0 +1,624 @@
+"""Reads of the archive: Japanese search with facets, browsing, the OAI-PMH record stream, IIIF
+data, and who may catalogue or publish what."""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import get_language
+
+from kurashi.core.models import Municipality, User
+from kurashi.core.permissions import grant_for, has_permission
+from kurashi.modules.archive.eras import Era
+from kurashi.modules.archive.imaging import sizes
+from kurashi.modules.archive.models import (
+    Collection,
+    Item,
+    ItemMedia,
+    MediaFile,
+    Posting,
+    Segment,
+    Track,
+)
+from kurashi.modules.archive.normalise import query_terms, query_variants
+from kurashi.modules.archive.rights import Rights
+from kurashi.modules.archive.webvtt import Cue, WebVttError, parse_vtt
+
+CATALOGUE = "archive.catalogue_items"
+PUBLISH = "archive.publish_items"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PAGE_SIZE = 20
+RERANK_WINDOW = 200
+FACETS = ("type", "municipality", "era", "rights")
+
+
+# --- visibility ---------------------------------------------------------------------------------
+
+
+def public_items() -> QuerySet[Item]:
+    return Item.objects.filter(status=Item.Status.PUBLISHED, is_deleted=False)
+
+
+def get_public_item(pk: int) -> Item:
+    """The public item `pk`; Item.DoesNotExist for drafts, embargoed and deleted items."""
+    return public_items().select_related("collection", "municipality").get(pk=pk)
+
+
+def media_of(item: Item) -> list[ItemMedia]:
+    return list(ItemMedia.objects.filter(item=item).select_related("media"))
+
+
+def images_of(item: Item) -> list[ItemMedia]:
+    return [use for use in media_of(item) if use.media.kind == MediaFile.Kind.IMAGE]
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class TrackView:
+    language: str
+    label: str
+    lines: list[TranscriptLine]
+
+
+def tracks_of(item_media: ItemMedia, *, segments: Sequence[Segment] = ()) -> list[TrackView]:
+    """The transcripts of a recording, without the cues inside closed or unconsented segments."""
+    hidden = [
+        (segment.start_seconds, segment.end_seconds)
+        for segment in segments
+        if segment.restriction != Segment.Restriction.OPEN
+    ]
+    views = []
+    for track in Track.objects.filter(item_media=item_media):
+        try:
+            cues: list[Cue] = parse_vtt(track.vtt)
+        except WebVttError:
+            cues = []
+        lines = [
+            TranscriptLine(cue.start, cue.end, cue.text)
+            for cue in cues
+            if not any(start < cue.end and cue.start < end for start, end in hidden)
+        ]
+        views.append(TrackView(track.language, track.label, lines))
+    return views
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    pk: int
+    title: str
+    title_reading: str
+    title_en: str
+    type: str
+    type_label: str
+    date_text: str
+    year: int | None
+    municipality: str
+    description: str
+    thumbnail: str
+
+    @property
+    def display_title(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.title_en:
+            return self.title_en
+        return self.title
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    pages: int
+    items: list[ItemCard]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    facets_partial: bool = False
+
+
+def _municipality_names() -> dict[int, Municipality]:
+    return {municipality.pk: municipality for municipality in Municipality.objects.all()}
+
+
+def thumbnail_url(item: Item, media: MediaFile | None) -> str:
+    if media is not None and media.tiles_ready and media.width and media.height:
+        small = [size for size in sizes(media.width, media.height) if size[0] >= 150]
+        width, height = small[0] if small else (media.width, media.height)
+        return f"{iiif_image_base(media)}/full/{width},{height}/0/default.jpg"
+    # External thumbnails (the holders' IIIF servers) are not shown: the page's CSP allows
+    # images from this site only, and a reader's visit should not reach third parties.
+    return ""
+
+
+def iiif_image_base(media: MediaFile) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/archive/iiif/{media.sha256}"
+
+
+def item_cards(
+    items: Sequence[Item], municipalities: dict[int, Municipality] | None = None
+) -> list[ItemCard]:
+    municipalities = municipalities if municipalities is not None else _municipality_names()
+    first_images: dict[int, MediaFile] = {}
+    for use in (
+        ItemMedia.objects.filter(item__in=[item.pk for item in items], media__kind="image")
+        .select_related("media")
+        .order_by("-position", "-pk")
+    ):
+        first_images[use.item_id] = use.media
+    cards = []
+    for item in items:
+        municipality = municipalities.get(item.municipality_id or 0)
+        cards.append(
+            ItemCard(
+                pk=item.pk,
+                title=item.title,
+                title_reading=item.title_reading,
+                title_en=item.title_en,
+                type=item.type,
+                type_label=str(Item.Type(item.type).label),
+                date_text=item.date_text,
+                year=item.year,
+                municipality=municipality.name if municipality else "",
+                description=item.description[:160],
+                thumbnail=thumbnail_url(item, first_images.get(item.pk)),
+            )
+        )
+    return cards
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    type: str = ""
+    municipality: str = ""  # local government code
+    era: str = ""
+    rights: str = ""
+    collection: str = ""  # slug
+
+    def is_empty(self) -> bool:
+        return not (self.type or self.municipality or self.era or self.rights or self.collection)
+
+
+def _filter_sql(filters: SearchFilters, alias: str = "") -> tuple[str, list[Any]]:
+    """Conditions on the facet columns every posting carries (no join with the items)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name in ("type", "era", "rights"):
+        value = getattr(filters, name)
+        if value:
+            clauses.append(f"{alias}{name} = %s")
+            params.append(value)
+    if filters.municipality:
+        municipality = Municipality.objects.filter(code=filters.municipality).first()
+        clauses.append(f"{alias}municipality_id = %s")
+        params.append(municipality.pk if municipality else -1)
+    if filters.collection:
+        collection = Collection.objects.filter(slug=filters.collection).first()
+        item_table = Item._meta.db_table
+        clauses.append(
+            f"{alias}item_id IN (SELECT id FROM {item_table} WHERE collection_id = %s)"  # noqa: S608
+        )
+        params.append(collection.pk if collection else -1)
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
+def _term_counts(terms: set[str]) -> dict[str, int]:
+    posting = Posting._meta.db_table
+    placeholders = ", ".join(["%s"] * len(terms))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT term, COUNT(*) FROM {posting} WHERE term IN ({placeholders}) GROUP BY term",  # noqa: S608
+            sorted(terms),
+        )
+        return {term: int(count) for term, count in cursor.fetchall()}
+
+
+MAX_QUERY_TERMS = 12
+
+
+def _variant_sql(
+    terms: list[str], counts: dict[str, int], filters: SearchFilters
+) -> tuple[str, list[Any]]:
+    """(item_id, score, type, era, rights, municipality_id) of the items holding every term:
+    the rarest term's postings drive, every other term is one (term, item) index look-up per
+    driving row (CROSS JOIN keeps that order on SQLite), so the work is bounded by the rarest
+    term. Very long queries use their MAX_QUERY_TERMS rarest terms."""
+    posting = Posting._meta.db_table
+    ordered = sorted(terms, key=lambda term: (counts.get(term, 0), term))[:MAX_QUERY_TERMS]
+    where, params = _filter_sql(filters, alias="d.")
+    joins = "".join(f" CROSS JOIN {posting} o{index}" for index in range(1, len(ordered)))
+    conditions = "".join(
+        f" AND o{index}.item_id = d.item_id AND o{index}.term = %s"
+        for index in range(1, len(ordered))
+    )
+    score = " + ".join(["d.weight", *(f"o{index}.weight" for index in range(1, len(ordered)))])
+    sql = (
+        f"SELECT d.item_id, {score} AS score, d.type, d.era, d.rights, d.municipality_id "  # noqa: S608
+        f"FROM {posting} d{joins} WHERE d.term = %s{conditions}{where}"
+    )
+    return sql, [ordered[0], *ordered[1:], *params]
+
+
+def _facet_labels(name: str, municipalities: dict[int, Municipality]) -> dict[str, str]:
+    if name == "type":
+        return {value: str(label) for value, label in Item.Type.choices}
+    if name == "era":
+        return {value: str(label) for value, label in Era.choices}
+    if name == "rights":
+        return {value: str(label) for value, label in Rights.choices}
+    return {str(pk): municipality.name for pk, municipality in municipalities.items()}
+
+
+def _single_term_sql(term: str, filters: SearchFilters) -> tuple[str, str, list[Any]]:
+    """(count SQL or "" when the term count is the total, best-first SQL, parameters) of a
+    one-term query: a plain range of the (term, weight, item, facets) index, read backwards —
+    no grouping and no sort, whatever the number of matches."""
+    posting = Posting._meta.db_table
+    where, params = _filter_sql(filters)
+    base = f"FROM {posting} WHERE term = %s{where}"
+    best = (
+        "SELECT item_id, weight AS score, type, era, rights, municipality_id "
+        f"{base} ORDER BY weight DESC, item_id DESC"
+    )
+    count_sql = f"SELECT COUNT(*) {base}" if where else ""
+    return count_sql, best, [term, *params]
+
+
+def _multi_term_rows(
+    variants: list[list[str]], counts: dict[str, int], filters: SearchFilters
+) -> list[tuple[int, int, str, str, str, int | None]]:
+    """Every match of a multi-term (or multi-variant) query, best first, fetched once: their
+    number is bounded by the rarest term's."""
+    best: dict[int, tuple[int, int, str, str, str, int | None]] = {}
+    with connection.cursor() as cursor:
+        for terms in variants:
+            sql, params = _variant_sql(terms, counts, filters)
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                item_id, score = int(row[0]), int(row[1])
+                if item_id not in best or best[item_id][1] < score:
+                    best[item_id] = (item_id, score, row[2], row[3], row[4], row[5])
+    return sorted(best.values(), key=lambda row: (-row[1], -row[0]))
+
+
+FACET_WINDOW = 10_000
+
+
+def search(
+    query: str, *, filters: SearchFilters | None = None, page: int = 1, page_size: int = PAGE_SIZE
+) -> SearchResult:
+    """See _search. On PostgreSQL the queries run with JIT off: compiling them costs far more
+    (~0.4 s) than running them (a few ms), and the planner's estimates would trigger it."""
+    if connection.vendor != "postgresql":
+        return _search(query, filters=filters, page=page, page_size=page_size)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        return _search(query, filters=filters, page=page, page_size=page_size)
+
+
+def _search(
+    query: str, *, filters: SearchFilters | None, page: int, page_size: int
+) -> SearchResult:
+    """Public items matching `query` (every uni/bigram of the normalised query, or of its kana
+    reading for a romaji query), best first. The total is exact; facet counts are exact up to
+    FACET_WINDOW matches and beyond that count the FACET_WINDOW best matches
+    (SearchResult.facets_partial), which bounds the work of one-character queries."""
+    filters = filters or SearchFilters()
+    normalised = query_variants(query)
+    variants = [terms for terms in (query_terms(key) for key in normalised) if terms]
+    if not variants:
+        return SearchResult(query=query, total=0, page=1, pages=0, items=[])
+    counts = _term_counts({term for terms in variants for term in terms})
+    variants = [terms for terms in variants if all(counts.get(term) for term in terms)]
+    if not variants:
+        return SearchResult(query=query, total=0, page=1, pages=0, items=[])
+    page = max(page, 1)
+    offset = (page - 1) * page_size
+    if offset + page_size <= RERANK_WINDOW:
+        limit, sql_offset = RERANK_WINDOW, 0
+    else:
+        limit, sql_offset = page_size, offset
+    facet_rows: list[tuple[str, Any, int]]
+    if len(variants) == 1 and len(variants[0]) == 1:
+        count_sql, best, params = _single_term_sql(variants[0][0], filters)
+        facet_sql = f"WITH top AS ({best} LIMIT {FACET_WINDOW}) " + " UNION ALL ".join(  # noqa: S608
+            f"SELECT '{name}', {column}, COUNT(*) FROM top GROUP BY {column}"  # noqa: S608
+            for name, column in (
+                ("type", "type"),
+                ("municipality", "CAST(municipality_id AS VARCHAR(20))"),
+                ("era", "era"),
+                ("rights", "rights"),
+            )
+        )
+        with connection.cursor() as cursor:
+            if count_sql:
+                cursor.execute(count_sql, params)
+                total = int(cursor.fetchone()[0])
+            else:  # one term, no filter: the term's count is the total
+                total = counts[variants[0][0]]
+            cursor.execute(facet_sql, params)
+            facet_rows = cursor.fetchall()
+            cursor.execute(f"{best} LIMIT %s OFFSET %s", [*params, limit, sql_offset])
+            ranked = [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
+    else:
+        rows = _multi_term_rows(variants, counts, filters)
+        total = len(rows)
+        tallies: Counter[tuple[str, Any]] = Counter()
+        for row in rows[:FACET_WINDOW]:
+            tallies.update(
+                [("type", row[2]), ("municipality", row[5]), ("era", row[3]), ("rights", row[4])]
+            )
+        facet_rows = [(name, value, count) for (name, value), count in tallies.items()]
+        ranked = [(row[0], row[1]) for row in rows[sql_offset : sql_offset + limit]]
+    if sql_offset == 0:
+        keys = dict(
+            Item.objects.filter(pk__in=[row[0] for row in ranked]).values_list("pk", "search_key")
+        )
+
+        def bonus(item_id: int) -> int:
+            key = keys.get(item_id, "")
+            lines = key.split("\n")
+            if any(variant in lines for variant in normalised):
+                return 60
+            return 30 if any(variant in key for variant in normalised) else 0
+
+        ranked = sorted(ranked, key=lambda row: (-(row[1] + bonus(row[0])), -row[0]))
+        ranked = ranked[offset : offset + page_size]
+    ids = [row[0] for row in ranked]
+    by_id = {item.pk: item for item in Item.objects.filter(pk__in=ids)}
+    municipalities = _municipality_names()
+    cards = item_cards([by_id[pk] for pk in ids if pk in by_id], municipalities)
+    selected = {
+        "type": filters.type,
+        "era": filters.era,
+        "rights": filters.rights,
+        "municipality": next(
+            (str(m.pk) for m in municipalities.values() if m.code == filters.municipality), ""
+        ),
+    }
+    facets: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
+    labels = {name: _facet_labels(name, municipalities) for name in FACETS}
+    for name, value, count in facet_rows:
+        if value in (None, ""):
+            continue
+        value = str(value)
+        facet_value = value
+        if name == "municipality":
+            municipality = municipalities.get(int(value))
+            facet_value = municipality.code if municipality else value
+        facets[name].append(
+            FacetValue(
+                value=facet_value,
+                label=labels[name].get(value, value),
+                count=int(count),
+                selected=selected[name] == value,
+            )
+        )
+    for values in facets.values():
+        values.sort(key=lambda facet: (-facet.count, facet.label))
+    return SearchResult(
+        query=query,
+        total=total,
+        page=page,
+        pages=(total + page_size - 1) // page_size,
+        items=cards,
+        facets=facets,
+        facets_partial=total > FACET_WINDOW,
+    )
+
+
+def browse(*, filters: SearchFilters, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
+    """Public items by collection / municipality / type / era / rights, newest first."""
+    items = public_items()
+    if filters.type:
+        items = items.filter(type=filters.type)
+    if filters.era:
+        items = items.filter(era=filters.era)
+    if filters.rights:
+        items = items.filter(rights=filters.rights)
+    if filters.municipality:
+        items = items.filter(municipality__code=filters.municipality)
+    if filters.collection:
+        items = items.filter(collection__slug=filters.collection)
+    total = items.count()
+    page = max(page, 1)
+    chunk = list(items.order_by("-modified_at", "-pk")[(page - 1) * page_size : page * page_size])
+    return SearchResult(
+        query="",
+        total=total,
+        page=page,
+        pages=(total + page_size - 1) // page_size,
+        items=item_cards(chunk),
+    )
+
+
+@dataclass(frozen=True)
+class CollectionSummary:
+    slug: str
+    title: str
+    description: str
+    holder: str
+    count: int
+
+
+def list_collections() -> list[CollectionSummary]:
+    english = (get_language() or "ja").startswith("en")
+    rows = Collection.objects.annotate(
+        public_count=Count(
+            "items", filter=Q(items__status=Item.Status.PUBLISHED, items__is_deleted=False)
+        )
+    ).order_by("slug")
+    return [
+        CollectionSummary(
+            slug=collection.slug,
+            title=(collection.title_en if english and collection.title_en else collection.title_ja),
+            description=(
+                collection.description_en
+                if english and collection.description_en
+                else collection.description_ja
+            ),
+            holder=(
+                collection.holder_en if english and collection.holder_en else collection.holder_ja
+            ),
+            count=collection.public_count,
+        )
+        for collection in rows
+    ]
+
+
+@dataclass(frozen=True)
+class MunicipalityCount:
+    code: str
+    name: str
+    count: int
+
+
+def count_by_municipality() -> list[MunicipalityCount]:
+    rows = (
+        public_items()
+        .filter(municipality__isnull=False)
+        .values("municipality__code")
+        .annotate(count=Count("pk"))
+    )
+    counts = {row["municipality__code"]: row["count"] for row in rows}
+    return [
+        MunicipalityCount(municipality.code, municipality.name, counts.get(municipality.code, 0))
+        for municipality in Municipality.objects.order_by("code")
+    ]
+
+
+def map_features(*, limit: int = 2000) -> dict[str, Any]:
+    """GeoJSON of public items with a map point (the browse map)."""
+    rows = (
+        public_items()
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .values("pk", "title", "title_en", "type", "latitude", "longitude")
+        .order_by("pk")[:limit]
+    )
+    english = (get_language() or "ja").startswith("en")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+                "properties": {
+                    "id": row["pk"],
+                    "title": row["title_en"] if english and row["title_en"] else row["title"],
+                    "type": row["type"],
+                },
+            }
+            for row in rows
+        ],
+    }
+
+
+# --- OAI-PMH ------------------------------------------------------------------------------------
+
+
+def oai_items() -> QuerySet[Item]:
+    """Every record OAI-PMH reports: public items, and tombstones of items that once were."""
+    return Item.objects.filter(
+        Q(status=Item.Status.PUBLISHED, is_deleted=False) | Q(was_public=True)
+    )
+
+
+def oai_page(
+    *,
+    collection_id: int | None,
+    since: datetime | None,
+    before: datetime | None,
+    after_pk: int,
+    limit: int,
+) -> tuple[list[Item], bool, QuerySet[Item]]:
+    """One page of records in primary-key order after `after_pk`: (items, has_more, filtered)."""
+    items = oai_items()
+    if collection_id is not None:
+        items = items.filter(collection_id=collection_id)
+    if since is not None:
+        items = items.filter(modified_at__gte=since)
+    if before is not None:
+        items = items.filter(modified_at__lt=before)
+    page = list(
+        items.filter(pk__gt=after_pk)
+        .select_related("collection", "municipality")
+        .order_by("pk")[: limit + 1]
+    )
+    return page[:limit], len(page) > limit, items
+
+
+def get_oai_item(pk: int) -> Item:
+    return oai_items().select_related("collection", "municipality").get(pk=pk)
+
+
+def earliest_datestamp() -> datetime | None:
+    return oai_items().order_by("modified_at").values_list("modified_at", flat=True).first()
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+def staff_collections(user: User | AnonymousUser | Any) -> QuerySet[Collection]:
+    """Collections `user` may catalogue: those of organisations they hold the permission in; a
+    prefecture-wide grant reaches every collection."""
+    grant = grant_for(user, CATALOGUE)
+    if grant.everywhere or grant.all_municipalities:
+        return Collection.objects.all()
+    return Collection.objects.filter(grant.as_q(organisation_field="organisation_id"))
+
+
+def can_catalogue(user: User | AnonymousUser | Any, collection: Collection) -> bool:
+    return staff_collections(user).filter(pk=collection.pk).exists()
+
+
+def can_publish(user: User | AnonymousUser | Any, collection: Collection) -> bool:
+    grant = grant_for(user, PUBLISH)
+    if grant.everywhere or grant.all_municipalities:
+        return True
+    return collection.organisation_id is not None and has_permission(
+        user, PUBLISH, organisation_id=collection.organisation_id
+    )
+
+
+def is_archive_staff(user: User | AnonymousUser | Any) -> bool:
+    return bool(grant_for(user, CATALOGUE))
+
+
+def staff_items(
+    user: User | AnonymousUser | Any, *, query: str = "", status: str = ""
+) -> QuerySet[Item]:
+    items = Item.objects.filter(collection__in=staff_collections(user), is_deleted=False)
+    if query:
+        items = items.filter(Q(title__icontains=query) | Q(title_reading__icontains=query))
+    if status:
+        items = items.filter(status=status)
+    return items.select_related("collection").order_by("-modified_at", "-pk")
+
+
+def count_public_items() -> int:
+    return public_items().count()
+
+
+def count_searchable_texts() -> int:
+    return public_items().filter(text__isnull=False).count()

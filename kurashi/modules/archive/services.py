@@ -1,0 +1,532 @@
+"""Every write of the archive: cataloguing, the publish/embargo workflow, tombstones, the search
+index, media (stored once, tiled by a task), tracks and segments. Staff actions are audited."""
+
+import hashlib
+import shutil
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.tasks import Task
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from kurashi.core.audit import record_audit
+from kurashi.core.geo import municipality_at
+from kurashi.core.models import Municipality, User
+from kurashi.modules.archive import imaging
+from kurashi.modules.archive.eras import era_of, year_from_text
+from kurashi.modules.archive.indexing import IndexSource, search_key, term_weights
+from kurashi.modules.archive.models import (
+    Collection,
+    Item,
+    ItemMedia,
+    ItemText,
+    MediaFile,
+    Posting,
+    Segment,
+    Track,
+)
+from kurashi.modules.archive.webvtt import WebVttError, parse_vtt
+from kurashi.modules.archive.yomi import readings_in
+
+ITEM_FIELDS = (
+    "title",
+    "title_reading",
+    "title_en",
+    "alternative_title",
+    "creators",
+    "creators_reading",
+    "description",
+    "description_en",
+    "date_text",
+    "municipality",
+    "place_name",
+    "latitude",
+    "longitude",
+    "subjects",
+    "type",
+    "language",
+    "rights",
+    "rights_holder_ja",
+    "rights_holder_en",
+    "metadata_cc0",
+    "source_url",
+    "external_manifest_url",
+    "thumbnail_url",
+    "event_name",
+    "performed_on",
+    "preserving_group",
+)
+POSTING_BATCH = 5000
+
+
+def _task(name: str) -> Task[Any, Any]:
+    """A task of this module, looked up by name when enqueued: the tasks call these services,
+    so services must not import the tasks module (as notify does)."""
+    return import_string(f"kurashi.modules.archive.tasks.{name}")  # type: ignore[no-any-return]
+
+
+# --- the search index -------------------------------------------------------------------------
+
+
+def index_source(item: Item, *, with_related: bool = True) -> IndexSource:
+    place = [item.place_name]
+    municipality = item.municipality if item.municipality_id is not None else None
+    if municipality is not None:
+        place += [municipality.name_ja, municipality.name_kana, municipality.name_en]
+    body: list[str] = []
+    transcript: list[str] = []
+    if with_related:
+        text = ItemText.objects.filter(item=item).values("plain_text", "reading_text").first()
+        if text:
+            body = [text["plain_text"], text["reading_text"]]
+        transcript = [
+            cue.text
+            for track in Track.objects.filter(item_media__item=item)
+            for cue in _safe_cues(track.vtt)
+        ]
+    return IndexSource(
+        title=item.title,
+        title_reading=item.title_reading,
+        curated_readings=tuple(readings_in(item.title, item.alternative_title, *item.subjects)),
+        title_en=item.title_en,
+        alternative_title=item.alternative_title,
+        subjects=tuple(str(subject) for subject in item.subjects),
+        creators=tuple(str(name) for name in [*item.creators, *item.creators_reading]),
+        place=tuple(part for part in place if part),
+        event=tuple(part for part in (item.event_name, item.preserving_group) if part),
+        description=tuple(part for part in (item.description, item.description_en) if part),
+        transcript=tuple(transcript),
+        body=tuple(body),
+    )
+
+
+def _safe_cues(vtt: str) -> list[Any]:
+    try:
+        return parse_vtt(vtt)
+    except WebVttError:
+        return []
+
+
+def reindex_item(item: Item) -> int:
+    """Rebuild the item's postings: a public item is findable, any other has none. Returns the
+    number of postings written."""
+    source = index_source(item)
+    key = search_key(source)
+    if item.search_key != key:
+        Item.objects.filter(pk=item.pk).update(search_key=key)
+        item.search_key = key
+    Posting.objects.filter(item_id=item.pk).delete()
+    if not item.is_public:
+        return 0
+    postings = [
+        Posting(
+            term=term,
+            item_id=item.pk,
+            weight=weight,
+            type=item.type,
+            era=item.era,
+            rights=item.rights,
+            municipality_id=item.municipality_id,
+        )
+        for term, weight in term_weights(source).items()
+    ]
+    Posting.objects.bulk_create(postings, batch_size=POSTING_BATCH)
+    return len(postings)
+
+
+def reindex_items(items: Iterable[Item]) -> int:
+    """Bulk variant for new items without body text or tracks (CSV imports, synthetic loads):
+    their own fields only, rows inserted with executemany in large batches. Load the items
+    with select_related("municipality")."""
+    table = Posting._meta.db_table
+    insert = (
+        f"INSERT INTO {table} (term, item_id, weight, type, era, rights, municipality_id) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    rows: list[tuple[str, int, int, str, str, str, int | None]] = []
+    keyed: list[Item] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal rows, written
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(insert, rows)
+            written += len(rows)
+            rows = []
+
+    for item in items:
+        source = index_source(item, with_related=False)
+        item.search_key = search_key(source)
+        keyed.append(item)
+        if item.is_public:
+            rows.extend(
+                (term, item.pk, weight, item.type, item.era, item.rights, item.municipality_id)
+                for term, weight in term_weights(source).items()
+            )
+        if len(rows) >= POSTING_BATCH * 10:
+            flush()
+    flush()
+    Item.objects.bulk_update(keyed, ["search_key"], batch_size=1000)
+    return written
+
+
+# --- cataloguing ----------------------------------------------------------------------------
+
+
+def _derive(item: Item) -> None:
+    item.year = year_from_text(item.date_text) if item.date_text else None
+    item.era = era_of(item.year)
+    if item.municipality_id is None and item.latitude is not None and item.longitude is not None:
+        found = municipality_at(item.latitude, item.longitude)
+        if found is not None:
+            item.municipality = Municipality.objects.get(code=found.code)
+    if not item.rights_holder_ja:
+        item.rights_holder_ja = item.collection.holder_ja
+        item.rights_holder_en = item.rights_holder_en or item.collection.holder_en
+    item.subjects = [str(subject).strip() for subject in item.subjects if str(subject).strip()]
+    item.creators = [str(name).strip() for name in item.creators if str(name).strip()]
+
+
+def _audit(
+    actor: User | None,
+    action: str,
+    item: Item,
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    if actor is None:
+        return  # imports and the demo loader run without a person; they are logged by the command
+    collection = item.collection
+    record_audit(
+        actor=actor,
+        action=action,
+        obj=item,
+        organisation_id=collection.organisation_id,
+        municipality_code=item.municipality.code if item.municipality else "",
+        request=request,
+        detail=detail or {},
+    )
+
+
+@transaction.atomic
+def save_item(
+    *,
+    actor: User | None,
+    collection: Collection,
+    source_key: str,
+    data: dict[str, Any],
+    item: Item | None = None,
+    request: HttpRequest | None = None,
+) -> Item:
+    """Create or update one item from validated `data` (keys of ITEM_FIELDS); derives the year
+    and era from the date as written and the municipality from the map point; reindexes."""
+    creating = item is None
+    if item is None:
+        item = Item.objects.filter(collection=collection, source_key=source_key).first()
+        creating = item is None
+        item = item or Item(collection=collection, source_key=source_key)
+    tracked = (*ITEM_FIELDS, "year", "era")
+    before = {name: getattr(item, name) for name in tracked}
+    for name in ITEM_FIELDS:
+        if name in data:
+            setattr(item, name, data[name])
+    _derive(item)
+    changed = [name for name in tracked if getattr(item, name) != before[name]]
+    if not creating and not changed:
+        return item
+    item.modified_at = timezone.now()
+    item.full_clean()
+    item.save()
+    reindex_item(item)
+    _audit(
+        actor,
+        "archive.item_created" if creating else "archive.item_updated",
+        item,
+        request,
+        {"fields": sorted(changed)},
+    )
+    return item
+
+
+def _set_status(item: Item, status: str, embargo_until: date | None) -> None:
+    item.status = status
+    item.embargo_until = embargo_until
+    if item.is_public:
+        item.was_public = True
+    item.modified_at = timezone.now()
+    item.full_clean()
+    item.save(update_fields=["status", "embargo_until", "was_public", "modified_at"])
+    reindex_item(item)
+
+
+@transaction.atomic
+def publish_item(*, actor: User | None, item: Item, request: HttpRequest | None = None) -> Item:
+    if item.is_deleted:
+        raise ValidationError(_("A deleted item cannot be published."), code="deleted")
+    _set_status(item, Item.Status.PUBLISHED, None)
+    _audit(actor, "archive.item_published", item, request)
+    return item
+
+
+@transaction.atomic
+def embargo_item(
+    *, actor: User | None, item: Item, until: date, request: HttpRequest | None = None
+) -> Item:
+    """Hide the item until `until` (it is then published by release_embargoes())."""
+    if item.is_deleted:
+        raise ValidationError(_("A deleted item cannot be embargoed."), code="deleted")
+    if until <= timezone.localdate():
+        raise ValidationError(_("The embargo date must be in the future."), code="past_embargo")
+    _set_status(item, Item.Status.EMBARGOED, until)
+    _audit(actor, "archive.item_embargoed", item, request, {"until": until.isoformat()})
+    return item
+
+
+@transaction.atomic
+def withdraw_item(*, actor: User | None, item: Item, request: HttpRequest | None = None) -> Item:
+    """Back to draft: no longer public (OAI-PMH then reports it as deleted)."""
+    _set_status(item, Item.Status.DRAFT, None)
+    _audit(actor, "archive.item_withdrawn", item, request)
+    return item
+
+
+@transaction.atomic
+def delete_item(*, actor: User | None, item: Item, request: HttpRequest | None = None) -> Item:
+    """Delete with a tombstone: the row stays (deleted) so harvesters learn of the deletion."""
+    item.is_deleted = True
+    item.deleted_at = timezone.now()
+    item.modified_at = item.deleted_at
+    item.save(update_fields=["is_deleted", "deleted_at", "modified_at"])
+    reindex_item(item)
+    _audit(actor, "archive.item_deleted", item, request)
+    return item
+
+
+def release_embargoes(*, today: date | None = None) -> int:
+    """Publish the embargoed items whose date has come; returns how many."""
+    today = today or timezone.localdate()
+    released = 0
+    for item in Item.objects.filter(
+        status=Item.Status.EMBARGOED, embargo_until__lte=today, is_deleted=False
+    ):
+        with transaction.atomic():
+            _set_status(item, Item.Status.PUBLISHED, None)
+        released += 1
+    return released
+
+
+BULK_STATUS_ACTIONS = ("publish", "withdraw", "embargo", "delete")
+
+
+@transaction.atomic
+def bulk_edit_items(
+    *,
+    actor: User,
+    items: Sequence[Item],
+    action: str = "",
+    embargo_until: date | None = None,
+    add_subject: str = "",
+    rights: str = "",
+    request: HttpRequest | None = None,
+) -> int:
+    """Apply one status action and/or field changes to many items, each audited."""
+    for item in items:
+        if add_subject and add_subject not in item.subjects:
+            save_item(
+                actor=actor,
+                collection=item.collection,
+                source_key=item.source_key,
+                item=item,
+                data={"subjects": [*item.subjects, add_subject]},
+                request=request,
+            )
+        if rights and rights != item.rights:
+            save_item(
+                actor=actor,
+                collection=item.collection,
+                source_key=item.source_key,
+                item=item,
+                data={"rights": rights},
+                request=request,
+            )
+        if action == "publish":
+            publish_item(actor=actor, item=item, request=request)
+        elif action == "withdraw":
+            withdraw_item(actor=actor, item=item, request=request)
+        elif action == "embargo" and embargo_until is not None:
+            embargo_item(actor=actor, item=item, until=embargo_until, request=request)
+        elif action == "delete":
+            delete_item(actor=actor, item=item, request=request)
+    return len(items)
+
+
+@transaction.atomic
+def ensure_collection(
+    *,
+    slug: str,
+    title_ja: str,
+    title_en: str = "",
+    description_ja: str = "",
+    description_en: str = "",
+    holder_ja: str = "",
+    holder_en: str = "",
+    source_url: str = "",
+    organisation_id: int | None = None,
+) -> Collection:
+    collection, _created = Collection.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "title_ja": title_ja,
+            "title_en": title_en,
+            "description_ja": description_ja,
+            "description_en": description_en,
+            "holder_ja": holder_ja,
+            "holder_en": holder_en,
+            "source_url": source_url,
+            "organisation_id": organisation_id,
+        },
+    )
+    collection.full_clean()
+    return collection
+
+
+@transaction.atomic
+def set_item_text(
+    *,
+    item: Item,
+    blocks: list[dict[str, Any]],
+    footer: list[str],
+    plain_text: str,
+    reading_text: str,
+    ruby_count: int,
+    source_sha256: str,
+) -> ItemText:
+    text, _created = ItemText.objects.update_or_create(
+        item=item,
+        defaults={
+            "blocks": blocks,
+            "footer": footer,
+            "plain_text": plain_text,
+            "reading_text": reading_text,
+            "ruby_count": ruby_count,
+            "source_sha256": source_sha256,
+        },
+    )
+    reindex_item(item)
+    return text
+
+
+# --- media ------------------------------------------------------------------------------------
+
+
+def media_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def tiles_directory(media: MediaFile) -> Path:
+    return media_root() / "archive" / "iiif" / media.sha256
+
+
+def ingest_image(*, data: bytes, filename: str = "") -> MediaFile:
+    """Store an image once (by SHA-256) after checking it; tiles are rendered by a task.
+    Raises imaging.ImageRejectedError for anything that is not a safe image within the limits."""
+    checked = imaging.check_image(
+        data,
+        max_bytes=int(getattr(settings, "ARCHIVE_MAX_IMAGE_BYTES", 50 * 1024 * 1024)),
+        max_pixels=int(getattr(settings, "ARCHIVE_MAX_IMAGE_PIXELS", 100_000_000)),
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    existing = MediaFile.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
+    media = MediaFile(
+        sha256=digest,
+        kind=MediaFile.Kind.IMAGE,
+        mime_type=checked.mime_type,
+        size=len(data),
+        width=checked.width,
+        height=checked.height,
+    )
+    media.file.save(f"{digest[:2]}/{digest}.{checked.extension}", ContentFile(data), save=False)
+    media.save()
+    transaction.on_commit(lambda: _task("render_tiles_task").enqueue(media.pk))
+    return media
+
+
+def ingest_audio(*, data: bytes, mime_type: str, duration: float) -> MediaFile:
+    """Store an audio/video file once by SHA-256 (no transcoding)."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = MediaFile.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return existing
+    kind = MediaFile.Kind.VIDEO if mime_type.startswith("video/") else MediaFile.Kind.AUDIO
+    extension = {"audio/wav": "wav", "audio/mpeg": "mp3", "video/mp4": "mp4", "audio/ogg": "ogg"}
+    media = MediaFile(
+        sha256=digest, kind=kind, mime_type=mime_type, size=len(data), duration=duration
+    )
+    media.file.save(
+        f"{digest[:2]}/{digest}.{extension.get(mime_type, 'bin')}", ContentFile(data), save=False
+    )
+    media.save()
+    return media
+
+
+def render_tiles(*, media_id: int) -> int:
+    """Render the IIIF level-0 tiles of one image (idempotent); returns the number of files."""
+    media = MediaFile.objects.get(pk=media_id, kind=MediaFile.Kind.IMAGE)
+    target = tiles_directory(media)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    count = imaging.render_level0(Path(media.file.path), partial)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    MediaFile.objects.filter(pk=media.pk).update(tiles_ready=True)
+    return count
+
+
+@transaction.atomic
+def attach_media(*, item: Item, media: MediaFile, label: str = "", position: int = 0) -> ItemMedia:
+    item_media, _created = ItemMedia.objects.update_or_create(
+        item=item, media=media, defaults={"label": label, "position": position}
+    )
+    Item.objects.filter(pk=item.pk).update(modified_at=timezone.now())
+    return item_media
+
+
+@transaction.atomic
+def set_track(*, item_media: ItemMedia, language: str, label: str, vtt: str) -> Track:
+    """Add or replace the WebVTT track of one language; ValidationError if it is not WebVTT."""
+    try:
+        parse_vtt(vtt)
+    except WebVttError as error:
+        raise ValidationError(
+            _("The track is not valid WebVTT: %(reason)s"), params={"reason": str(error)}
+        ) from error
+    track, _created = Track.objects.update_or_create(
+        item_media=item_media, language=language, defaults={"label": label, "vtt": vtt}
+    )
+    reindex_item(item_media.item)
+    return track
+
+
+@transaction.atomic
+def set_segments(*, item: Item, segments: Sequence[tuple[float, float, str, str]]) -> int:
+    """Replace the performance segments (start, end, title, restriction)."""
+    Segment.objects.filter(item=item).delete()
+    for start, end, title, restriction in segments:
+        segment = Segment(
+            item=item, start_seconds=start, end_seconds=end, title=title, restriction=restriction
+        )
+        segment.full_clean()
+        segment.save()
+    return len(segments)
