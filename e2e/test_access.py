@@ -9,9 +9,9 @@ Every test ends with a clean browser log (console errors, CSP violations)."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
 
 pytestmark = pytest.mark.e2e
@@ -22,8 +22,6 @@ PHONE = {
     "permissions": ["geolocation"],
     "geolocation": {"latitude": 33.2494, "longitude": 130.2988, "accuracy": 25},  # 佐賀市役所
 }
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 LIVE_TIMEOUT_MS = 10_000
 
 
@@ -33,20 +31,6 @@ def log_in(page: Page, server: str, username: str, password: str, then: str) -> 
     page.locator("input[name=password]").fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{server}{then}")
-
-
-def run_axe(page: Page, label: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS).response
-    assert results["passes"], f"{label}: axe ran no rule at all"
-    if results["violations"]:
-        lines = [f"{label}: {len(results['violations'])} axe violation(s):"]
-        for violation in results["violations"]:
-            lines.append(f"- {violation['id']} [{violation['impact']}] {violation['help']}")
-            lines.extend(
-                f"    at {' '.join(map(str, n['target']))}: {n['html'][:160]}"
-                for n in violation["nodes"]
-            )
-        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def place_call(caller: Page) -> None:

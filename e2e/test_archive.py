@@ -6,29 +6,12 @@ and player pages. Every test ends with a clean browser log (console errors, CSP 
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from e2e.axe import run_axe
 from e2e.conftest import BrowserLog
 
 pytestmark = pytest.mark.e2e
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-
-
-def run_axe(page: Page, label: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS).response
-    assert results["passes"], f"{label}: axe ran no rule at all"
-    if results["violations"]:
-        lines = [f"{label}: {len(results['violations'])} axe violation(s):"]
-        for violation in results["violations"]:
-            lines.append(f"- {violation['id']} [{violation['impact']}] {violation['help']}")
-            lines.extend(
-                f"    at {' '.join(map(str, n['target']))}: {n['html'][:160]}"
-                for n in violation["nodes"]
-            )
-        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def search_for(page: Page, query: str) -> None:

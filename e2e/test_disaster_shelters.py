@@ -5,9 +5,9 @@ staff list and the staff page. Every test asserts a clean browser log (console, 
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
 
 pytestmark = pytest.mark.e2e
@@ -18,8 +18,6 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 STAFF_LIST = "/disaster/shelters/staff/"
 MIN_TARGET_PX = 44
 
@@ -36,20 +34,6 @@ def shelter_state(page: Page, common_id: str) -> dict[str, object]:
     response = page.request.get(f"/api/v1/disaster/shelters/{common_id}")
     assert response.status == 200
     return response.json()  # type: ignore[no-any-return]
-
-
-def run_axe(page: Page, label: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS).response
-    assert results["passes"], f"{label}: axe ran no rule at all"
-    if results["violations"]:
-        lines = [f"{label}: {len(results['violations'])} axe violation(s):"]
-        for violation in results["violations"]:
-            lines.append(f"- {violation['id']} [{violation['impact']}] {violation['help']}")
-            lines.extend(
-                f"    at {' '.join(map(str, n['target']))}: {n['html'][:160]}"
-                for n in violation["nodes"]
-            )
-        pytest.fail("\n".join(lines), pytrace=False)
 
 
 @pytest.mark.parametrize(

@@ -13,16 +13,13 @@ import struct
 import time
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from e2e.axe import run_axe
 from e2e.conftest import ContextFactory
 from kurashi.testing.server import RunningServer
 
 pytestmark = pytest.mark.e2e
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 
 
 def totp(hex_key: str, at: float | None = None) -> str:
@@ -32,20 +29,6 @@ def totp(hex_key: str, at: float | None = None) -> str:
     offset = digest[-1] & 0x0F
     code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
     return f"{code:06d}"
-
-
-def run_axe(page: Page, label: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS).response
-    assert results["passes"], f"{label}: axe ran no rule at all"
-    if results["violations"]:
-        lines = [f"{label}: {len(results['violations'])} axe violation(s):"]
-        for violation in results["violations"]:
-            lines.append(f"- {violation['id']} [{violation['impact']}] {violation['help']}")
-            lines.extend(
-                f"    at {' '.join(map(str, n['target']))}: {n['html'][:160]}"
-                for n in violation["nodes"]
-            )
-        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def log_in(page: Page, username: str, password: str, then: str, *, key: str | None = None) -> None:

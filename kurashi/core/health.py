@@ -53,3 +53,19 @@ def task_queue_health() -> tuple[bool, dict[str, Any]]:
         "oldest_pending_seconds": oldest_age,
         "live_workers": len(live),
     }
+
+
+def watcher_health(
+    name: str, *, enabled: bool, max_age_seconds: float = 300
+) -> tuple[bool, dict[str, Any]]:
+    """For a module's long-running watcher (`… --loop`, `notify watch`): healthy while its
+    heartbeat `name` is fresh. Not running is a failure only when the watcher is `enabled`."""
+    heartbeat = Heartbeat.objects.filter(name=name).first()
+    if heartbeat is None:
+        return (not enabled), {"enabled": enabled, "last_beat": None}
+    age = (timezone.now() - heartbeat.last_seen_at).total_seconds()
+    return (age <= max_age_seconds or not enabled), {
+        "enabled": enabled,
+        "last_beat": heartbeat.last_seen_at.isoformat(),
+        "age_seconds": round(age, 1),
+    }

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kurashi.core.geo import distance_m
-from kurashi.core.models import Heartbeat, Organisation, User
+from kurashi.core.health import watcher_health
+from kurashi.core.models import Organisation, User
 from kurashi.core.permissions import grant_for, has_permission
 from kurashi.modules.ems import broadcast
 from kurashi.modules.ems.models import (
@@ -741,13 +742,7 @@ ESCALATION_HEARTBEAT = "ems-escalation"
 def escalation_watcher_health() -> tuple[bool, dict[str, Any]]:
     """For /healthz: the `ems_escalate --loop` heartbeat. Not running is a failure only when
     EMS_ESCALATION_WATCHER_ENABLED says it should run."""
-    enabled = bool(getattr(settings, "EMS_ESCALATION_WATCHER_ENABLED", False))
-    heartbeat = Heartbeat.objects.filter(name=ESCALATION_HEARTBEAT).first()
-    if heartbeat is None:
-        return (not enabled), {"enabled": enabled, "last_beat": None}
-    age = (timezone.now() - heartbeat.last_seen_at).total_seconds()
-    return (age <= 300 or not enabled), {
-        "enabled": enabled,
-        "last_beat": heartbeat.last_seen_at.isoformat(),
-        "age_seconds": round(age, 1),
-    }
+    return watcher_health(
+        ESCALATION_HEARTBEAT,
+        enabled=bool(getattr(settings, "EMS_ESCALATION_WATCHER_ENABLED", False)),
+    )

@@ -7,9 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet
-from django.utils import timezone
 
-from kurashi.core.models import Heartbeat
+from kurashi.core.health import watcher_health
 from kurashi.core.permissions import grant_for
 from kurashi.modules.notify.geometry import circle_intersects
 from kurashi.modules.notify.models import (
@@ -208,13 +207,6 @@ WATCH_HEARTBEAT = "notify-watch"
 def watch_health() -> tuple[bool, dict[str, Any]]:
     """For /healthz: the `notify watch` heartbeat. Not running is a failure only when
     NOTIFY_WATCH_ENABLED says it should run."""
-    enabled = bool(getattr(settings, "NOTIFY_WATCH_ENABLED", False))
-    heartbeat = Heartbeat.objects.filter(name=WATCH_HEARTBEAT).first()
-    if heartbeat is None:
-        return (not enabled), {"enabled": enabled, "last_beat": None}
-    age = (timezone.now() - heartbeat.last_seen_at).total_seconds()
-    return (age <= 300 or not enabled), {
-        "enabled": enabled,
-        "last_beat": heartbeat.last_seen_at.isoformat(),
-        "age_seconds": round(age, 1),
-    }
+    return watcher_health(
+        WATCH_HEARTBEAT, enabled=bool(getattr(settings, "NOTIFY_WATCH_ENABLED", False))
+    )
