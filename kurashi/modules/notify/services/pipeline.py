@@ -371,7 +371,7 @@ def claim_batch(*, lane: str, size: int) -> str | None:
                 cursor.execute(
                     f"UPDATE {connection.ops.quote_name(Delivery._meta.db_table)} SET status = %s, "  # noqa: S608
                     "claim = %s, claimed_at = %s, attempts = attempts + 1 "
-                    "WHERE id = ANY(%s) AND status = %s",
+                    "WHERE id = ANY(%s::bigint[]) AND status = %s",
                     [Delivery.Status.SENDING, claim, now, ids, Delivery.Status.PENDING],
                 )
                 claimed = cursor.rowcount
