@@ -141,11 +141,11 @@ async def caption_fan_out(
     progress(f"connecting {viewers} caption viewers ...")
     started = time.perf_counter()
     tasks = [
-        # &stream= as access.js sends it: each page's stream URL is its own.
+        # One URL for every viewer, as browsers send it (Accept: text/event-stream).
         asyncio.create_task(
             _listen(
                 viewer_client,
-                f"/access/captions/{slug}/events/?after=0&stream={index}",
+                f"/access/captions/{slug}/events/?after=0",
                 ready,
                 on_data,
                 stop,

@@ -114,16 +114,14 @@
     }
 
     var url = root.getAttribute("data-events-url");
-    var streamKey = randomKey();
     var source = null;
     var lastHeard = Date.now();
     function connect() {
       if (source) { source.close(); }
       lastHeard = Date.now();
       // ?after= is the last sequence shown: after any drop the server sends what was missed.
-      // &stream= makes the URL this page's own: a shared cache in front of the app must never
-      // hold one viewer's request behind another's never-ending stream.
-      source = new EventSource(url + (url.indexOf("?") >= 0 ? "&" : "?") + "after=" + lastSeq + "&stream=" + streamKey);
+      // (Kurashi's micro-cache never coalesces event streams: core/microcache.py.)
+      source = new EventSource(url + (url.indexOf("?") >= 0 ? "&" : "?") + "after=" + lastSeq);
       source.addEventListener("open", function () { lastHeard = Date.now(); setStatus(status, labels.online || "", "online"); });
       source.addEventListener("ping", function () { lastHeard = Date.now(); });
       source.addEventListener("message", function (event) {
