@@ -126,6 +126,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# archive.Posting's (term, item) index carries the facet columns as non-key columns on
+# PostgreSQL (index-only merge joins); SQLite builds it without them, which is what it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- tasks ----------------------------------------------------------------------------------
 TASK_BACKEND = env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")

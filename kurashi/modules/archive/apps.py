@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import pre_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +14,12 @@ class ArchiveConfig(AppConfig):
         from kurashi.modules.archive import hooks_registration
 
         hooks_registration.register()
+        pre_delete.connect(
+            _forget_deleted_item, sender="archive.Item", dispatch_uid="archive-term-stats"
+        )
+
+
+def _forget_deleted_item(sender: type, instance: Any, **kwargs: Any) -> None:
+    from kurashi.modules.archive.services import forget_deleted_item
+
+    forget_deleted_item(instance.pk)

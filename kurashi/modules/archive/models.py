@@ -262,17 +262,80 @@ class Posting(models.Model):
     era = models.CharField(max_length=10, blank=True)
     rights = models.CharField(max_length=16)
     municipality_id = models.BigIntegerField(null=True, blank=True)
+    # The four facet values as one integer (facetcode.encode): what a multi-term search counts.
+    facets = models.BigIntegerField(default=0)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
-            # (term, item) look-ups when a rarer term drives a multi-term query
-            models.Index(fields=["term", "item", "weight"], name="archive_posting_term"),
+            # (term, item) look-ups and merge joins of a multi-term query; on PostgreSQL it
+            # covers the facet values too, so a merge join of every term is index-only
+            # (SQLite ignores `include`: there the rarest term drives through the index below)
+            models.Index(
+                fields=["term", "item", "weight"],
+                include=["type", "era", "rights", "municipality_id", "facets"],
+                name="archive_posting_term",
+            ),
             # the best matches of a term, with the facet values, without touching the table
             models.Index(
-                fields=["term", "weight", "item", "type", "era", "rights", "municipality_id"],
+                fields=[
+                    "term",
+                    "weight",
+                    "item",
+                    "type",
+                    "era",
+                    "rights",
+                    "municipality_id",
+                    "facets",
+                ],
                 name="archive_posting_rank",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.term}→{self.item_id}"
+
+
+class Term(models.Model):
+    """How many public items hold a term: decides which term drives a multi-term query, and
+    answers a query with an unknown term without reading any posting. Kept in step with the
+    postings by services, like TermStat."""
+
+    term = models.CharField(max_length=4, unique=True)
+    items = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.items}"
+
+
+class TermStat(models.Model):
+    """How many public items hold a term, per combination of facet values: the total and the
+    exact facet counts of a one-term query (with or without facet filters) without reading the
+    term's postings. Kept in step with the postings by services (every posting written or
+    removed adds or takes one); services.rebuild_term_stats() recomputes it from the
+    postings."""
+
+    term = models.CharField(max_length=4)
+    type = models.CharField(max_length=12)
+    era = models.CharField(max_length=10, blank=True)
+    rights = models.CharField(max_length=16)
+    municipality_id = models.BigIntegerField(default=0)  # 0: no municipality
+    items = models.IntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["term", "type", "era", "rights", "municipality_id"],
+                name="archive_termstat_unique",
+            )
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            # every column: a term's facet counts are read from the index alone (the rows of
+            # one term lie wherever their upserts put them in the table)
+            models.Index(
+                fields=["term", "type", "era", "rights", "municipality_id", "items"],
+                name="archive_termstat_cover",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.items}"

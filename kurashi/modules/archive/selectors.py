@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils.translation import get_language
 
 from kurashi.core.models import Municipality, User
 from kurashi.core.permissions import grant_for, has_permission
+from kurashi.modules.archive import facetcode
 from kurashi.modules.archive.eras import Era
 from kurashi.modules.archive.imaging import sizes
 from kurashi.modules.archive.models import (
@@ -25,6 +27,8 @@ from kurashi.modules.archive.models import (
     MediaFile,
     Posting,
     Segment,
+    Term,
+    TermStat,
     Track,
 )
 from kurashi.modules.archive.normalise import query_terms, query_variants
@@ -36,6 +40,7 @@ PUBLISH = "archive.publish_items"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PAGE_SIZE = 20
 RERANK_WINDOW = 200
+FACET_WINDOW = 10_000
 FACETS = ("type", "municipality", "era", "rights")
 
 
@@ -119,6 +124,20 @@ class ItemCard:
         return self.title
 
 
+# What item_cards reads of an item.
+CARD_FIELDS = (
+    "pk",
+    "title",
+    "title_reading",
+    "title_en",
+    "type",
+    "date_text",
+    "year",
+    "municipality_id",
+    "description",
+)
+
+
 @dataclass(frozen=True)
 class FacetValue:
     value: str
@@ -139,7 +158,10 @@ class SearchResult:
 
 
 def _municipality_names() -> dict[int, Municipality]:
-    return {municipality.pk: municipality for municipality in Municipality.objects.all()}
+    return {
+        municipality.pk: municipality
+        for municipality in Municipality.objects.only("pk", "code", "name_ja", "name_en")
+    }
 
 
 def thumbnail_url(item: Item, media: MediaFile | None) -> str:
@@ -210,9 +232,8 @@ def _filter_sql(filters: SearchFilters, alias: str = "") -> tuple[str, list[Any]
             clauses.append(f"{alias}{name} = %s")
             params.append(value)
     if filters.municipality:
-        municipality = Municipality.objects.filter(code=filters.municipality).first()
         clauses.append(f"{alias}municipality_id = %s")
-        params.append(municipality.pk if municipality else -1)
+        params.append(_municipality_pk(filters.municipality))
     if filters.collection:
         collection = Collection.objects.filter(slug=filters.collection).first()
         item_table = Item._meta.db_table
@@ -223,27 +244,80 @@ def _filter_sql(filters: SearchFilters, alias: str = "") -> tuple[str, list[Any]
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
+def _municipality_pk(code: str) -> int:
+    """The primary key of the municipality with local government code `code`; -1 (matches
+    nothing) for an unknown code."""
+    pk = Municipality.objects.filter(code=code).values_list("pk", flat=True).first()
+    return pk if pk is not None else -1
+
+
 def _term_counts(terms: set[str]) -> dict[str, int]:
-    posting = Posting._meta.db_table
+    """How many public items hold each term (from the term totals, not the postings)."""
+    table = Term._meta.db_table
     placeholders = ", ".join(["%s"] * len(terms))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT term, COUNT(*) FROM {posting} WHERE term IN ({placeholders}) GROUP BY term",  # noqa: S608
+            f"SELECT term, items FROM {table} WHERE term IN ({placeholders}) AND items > 0",  # noqa: S608
             sorted(terms),
         )
         return {term: int(count) for term, count in cursor.fetchall()}
 
 
+FacetRow = tuple[str, Any, int]
+
+
+def _term_facets(term: str, filters: SearchFilters) -> tuple[int, list[FacetRow]]:
+    """(total, facet rows) of a one-term query from the term statistics: exact, whatever the
+    number of matches, for any combination of the type, era, rights and municipality filters
+    (not the collection filter, which the statistics do not carry). The database sums the
+    rows of the term's facet combinations, once per facet."""
+    stats = TermStat._meta.db_table
+    clauses: list[str] = ["term = %s", "items > 0"]
+    params: list[Any] = [term]
+    for name in ("type", "era", "rights"):
+        if getattr(filters, name):
+            clauses.append(f"{name} = %s")
+            params.append(getattr(filters, name))
+    if filters.municipality:
+        clauses.append("municipality_id = %s")
+        params.append(_municipality_pk(filters.municipality))
+    where = " AND ".join(clauses)
+    sql = " UNION ALL ".join(
+        f"SELECT '{name}', {column}, SUM(items) FROM {stats} WHERE {where} GROUP BY {column}"  # noqa: S608
+        for name, column in (
+            ("type", "type"),
+            ("era", "era"),
+            ("rights", "rights"),
+            ("municipality", "CAST(NULLIF(municipality_id, 0) AS VARCHAR(20))"),
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params * 4)
+        rows = [(name, value, int(count)) for name, value, count in cursor.fetchall()]
+    total = sum(count for name, _value, count in rows if name == "type")
+    return total, rows
+
+
 MAX_QUERY_TERMS = 12
+# Merge the terms' postings rather than probe (PostgreSQL) while the terms' total postings are
+# at most this many times the probes (rarest term's postings × other terms): a probe costs about
+# six rows of a merge.
+MERGE_FACTOR = 6
+
+
+# A match's score and item in one integer (score × 2**40 + item): one value to fetch and sort.
+_ITEM_BITS = 40
+_ITEM_MASK = (1 << _ITEM_BITS) - 1
 
 
 def _variant_sql(
     terms: list[str], counts: dict[str, int], filters: SearchFilters
 ) -> tuple[str, list[Any]]:
-    """(item_id, score, type, era, rights, municipality_id) of the items holding every term:
-    the rarest term's postings drive, every other term is one (term, item) index look-up per
-    driving row (CROSS JOIN keeps that order on SQLite), so the work is bounded by the rarest
-    term. Very long queries use their MAX_QUERY_TERMS rarest terms."""
+    """(score × 2**40 + item, facet code) of the items holding every term, in no order: the
+    rarest term's postings drive, every other term is one (term, item) index look-up per
+    driving row (CROSS JOIN keeps that order on SQLite; PostgreSQL may merge-join the covering
+    index), so the work is bounded by the rarest term. Two integers a match: fetching rows
+    costs more than finding them. Very long queries use their MAX_QUERY_TERMS rarest terms."""
     posting = Posting._meta.db_table
     ordered = sorted(terms, key=lambda term: (counts.get(term, 0), term))[:MAX_QUERY_TERMS]
     where, params = _filter_sql(filters, alias="d.")
@@ -254,7 +328,7 @@ def _variant_sql(
     )
     score = " + ".join(["d.weight", *(f"o{index}.weight" for index in range(1, len(ordered)))])
     sql = (
-        f"SELECT d.item_id, {score} AS score, d.type, d.era, d.rights, d.municipality_id "  # noqa: S608
+        f"SELECT CAST({score} AS BIGINT) * {1 << _ITEM_BITS} + d.item_id, d.facets "  # noqa: S608
         f"FROM {posting} d{joins} WHERE d.term = %s{conditions}{where}"
     )
     return sql, [ordered[0], *ordered[1:], *params]
@@ -271,9 +345,9 @@ def _facet_labels(name: str, municipalities: dict[int, Municipality]) -> dict[st
 
 
 def _single_term_sql(term: str, filters: SearchFilters) -> tuple[str, str, list[Any]]:
-    """(count SQL or "" when the term count is the total, best-first SQL, parameters) of a
-    one-term query: a plain range of the (term, weight, item, facets) index, read backwards —
-    no grouping and no sort, whatever the number of matches."""
+    """(count SQL, best-first SQL, parameters) of a one-term query: a plain range of the
+    (term, weight, item, facets) index, read backwards — no grouping and no sort, whatever the
+    number of matches."""
     posting = Posting._meta.db_table
     where, params = _filter_sql(filters)
     base = f"FROM {posting} WHERE term = %s{where}"
@@ -281,28 +355,83 @@ def _single_term_sql(term: str, filters: SearchFilters) -> tuple[str, str, list[
         "SELECT item_id, weight AS score, type, era, rights, municipality_id "
         f"{base} ORDER BY weight DESC, item_id DESC"
     )
-    count_sql = f"SELECT COUNT(*) {base}" if where else ""
-    return count_sql, best, [term, *params]
+    return f"SELECT COUNT(*) {base}", best, [term, *params]
+
+
+def _window_facet_sql(best: str) -> str:
+    """Facet counts over the FACET_WINDOW best matches of a one-term query (the collection
+    filter, which the term statistics do not carry)."""
+    return f"WITH top AS ({best} LIMIT {FACET_WINDOW}) " + " UNION ALL ".join(  # noqa: S608
+        f"SELECT '{name}', {column}, COUNT(*) FROM top GROUP BY {column}"  # noqa: S608
+        for name, column in (
+            ("type", "type"),
+            ("municipality", "CAST(municipality_id AS VARCHAR(20))"),
+            ("era", "era"),
+            ("rights", "rights"),
+        )
+    )
+
+
+MatchRow = tuple[int, int]  # score × 2**40 + item, facet code
+
+
+def _variant_rows(
+    cursor: Any, terms: list[str], counts: dict[str, int], filters: SearchFilters
+) -> list[MatchRow]:
+    """Run _variant_sql. On PostgreSQL, when the terms are of similar frequency, merging their
+    postings in item order (a pass over each term's range of the covering index) beats one
+    index probe per row of the rarest term, but the planner, which cannot know how strongly
+    the bigrams of one word go together, estimates a few rows and probes: nested loops are
+    turned off for that query. A rare term with a frequent one keeps the probes."""
+    sql, params = _variant_sql(terms, counts, filters)
+    ordered = sorted(counts.get(term, 0) for term in set(terms))
+    merge = (
+        connection.vendor == "postgresql"
+        and len(ordered) > 1
+        and sum(ordered) <= MERGE_FACTOR * ordered[0] * (len(ordered) - 1)
+    )
+    if merge:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute(sql, params)
+    rows: list[MatchRow] = cursor.fetchall()
+    if merge:
+        cursor.execute("SET LOCAL enable_nestloop = on")
+    return rows
 
 
 def _multi_term_rows(
     variants: list[list[str]], counts: dict[str, int], filters: SearchFilters
-) -> list[tuple[int, int, str, str, str, int | None]]:
-    """Every match of a multi-term (or multi-variant) query, best first, fetched once: their
-    number is bounded by the rarest term's."""
-    best: dict[int, tuple[int, int, str, str, str, int | None]] = {}
+) -> list[MatchRow]:
+    """Every match of a multi-term (or multi-variant) query, best first (score, then newer
+    item), fetched once: their number is bounded by the rarest term's. An item matched by
+    several variants counts once, with its best score."""
     with connection.cursor() as cursor:
-        for terms in variants:
-            sql, params = _variant_sql(terms, counts, filters)
-            cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                item_id, score = int(row[0]), int(row[1])
-                if item_id not in best or best[item_id][1] < score:
-                    best[item_id] = (item_id, score, row[2], row[3], row[4], row[5])
-    return sorted(best.values(), key=lambda row: (-row[1], -row[0]))
+        if len(variants) == 1:
+            rows = _variant_rows(cursor, variants[0], counts, filters)
+        else:
+            best: dict[int, MatchRow] = {}
+            for terms in variants:
+                for row in _variant_rows(cursor, terms, counts, filters):
+                    item = row[0] & _ITEM_MASK
+                    known = best.get(item)
+                    if known is None or known[0] < row[0]:
+                        best[item] = row
+            rows = list(best.values())
+    rows.sort(reverse=True)
+    return rows
 
 
-FACET_WINDOW = 10_000
+def _facet_tallies(rows: list[MatchRow]) -> list[FacetRow]:
+    """Facet counts of matches from their facet codes: one count per distinct code (a few
+    thousand at most), then decoded."""
+    tallies: Counter[tuple[str, Any]] = Counter()
+    for code, count in Counter(map(itemgetter(1), rows)).items():
+        type_, era, rights, municipality_id = facetcode.decode(code)
+        tallies[("type", type_)] += count
+        tallies[("era", era)] += count
+        tallies[("rights", rights)] += count
+        tallies[("municipality", municipality_id)] += count
+    return [(name, value, count) for (name, value), count in tallies.items()]
 
 
 def search(
@@ -321,9 +450,12 @@ def _search(
     query: str, *, filters: SearchFilters | None, page: int, page_size: int
 ) -> SearchResult:
     """Public items matching `query` (every uni/bigram of the normalised query, or of its kana
-    reading for a romaji query), best first. The total is exact; facet counts are exact up to
-    FACET_WINDOW matches and beyond that count the FACET_WINDOW best matches
-    (SearchResult.facets_partial), which bounds the work of one-character queries."""
+    reading for a romaji query), best first. The total and the facet counts are exact. A
+    one-term query reads them from the term statistics and only its best page of postings, so
+    a one-character query matching every item costs what a rare one does. A multi-term query
+    fetches its matches once (bounded by the rarest term's postings) and counts them in
+    Python. Only a one-term query filtered by collection (which the statistics do not carry)
+    counts facets over its FACET_WINDOW best matches (SearchResult.facets_partial)."""
     filters = filters or SearchFilters()
     normalised = query_variants(query)
     variants = [terms for terms in (query_terms(key) for key in normalised) if terms]
@@ -339,38 +471,30 @@ def _search(
         limit, sql_offset = RERANK_WINDOW, 0
     else:
         limit, sql_offset = page_size, offset
-    facet_rows: list[tuple[str, Any, int]]
+    facet_rows: list[FacetRow]
+    facets_partial = False
     if len(variants) == 1 and len(variants[0]) == 1:
-        count_sql, best, params = _single_term_sql(variants[0][0], filters)
-        facet_sql = f"WITH top AS ({best} LIMIT {FACET_WINDOW}) " + " UNION ALL ".join(  # noqa: S608
-            f"SELECT '{name}', {column}, COUNT(*) FROM top GROUP BY {column}"  # noqa: S608
-            for name, column in (
-                ("type", "type"),
-                ("municipality", "CAST(municipality_id AS VARCHAR(20))"),
-                ("era", "era"),
-                ("rights", "rights"),
-            )
-        )
+        term = variants[0][0]
+        count_sql, best, params = _single_term_sql(term, filters)
         with connection.cursor() as cursor:
-            if count_sql:
+            if filters.collection:  # not in the term statistics: count the postings
                 cursor.execute(count_sql, params)
                 total = int(cursor.fetchone()[0])
-            else:  # one term, no filter: the term's count is the total
-                total = counts[variants[0][0]]
-            cursor.execute(facet_sql, params)
-            facet_rows = cursor.fetchall()
+                cursor.execute(_window_facet_sql(best), params)
+                facet_rows = cursor.fetchall()
+                facets_partial = total > FACET_WINDOW
+            else:
+                total, facet_rows = _term_facets(term, filters)
             cursor.execute(f"{best} LIMIT %s OFFSET %s", [*params, limit, sql_offset])
             ranked = [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
     else:
         rows = _multi_term_rows(variants, counts, filters)
         total = len(rows)
-        tallies: Counter[tuple[str, Any]] = Counter()
-        for row in rows[:FACET_WINDOW]:
-            tallies.update(
-                [("type", row[2]), ("municipality", row[5]), ("era", row[3]), ("rights", row[4])]
-            )
-        facet_rows = [(name, value, count) for (name, value), count in tallies.items()]
-        ranked = [(row[0], row[1]) for row in rows[sql_offset : sql_offset + limit]]
+        facet_rows = _facet_tallies(rows)
+        ranked = [
+            (packed & _ITEM_MASK, packed >> _ITEM_BITS)
+            for packed, _facets in rows[sql_offset : sql_offset + limit]
+        ]
     if sql_offset == 0:
         keys = dict(
             Item.objects.filter(pk__in=[row[0] for row in ranked]).values_list("pk", "search_key")
@@ -386,7 +510,7 @@ def _search(
         ranked = sorted(ranked, key=lambda row: (-(row[1] + bonus(row[0])), -row[0]))
         ranked = ranked[offset : offset + page_size]
     ids = [row[0] for row in ranked]
-    by_id = {item.pk: item for item in Item.objects.filter(pk__in=ids)}
+    by_id = {item.pk: item for item in Item.objects.filter(pk__in=ids).only(*CARD_FIELDS)}
     municipalities = _municipality_names()
     cards = item_cards([by_id[pk] for pk in ids if pk in by_id], municipalities)
     selected = {
@@ -424,7 +548,7 @@ def _search(
         pages=(total + page_size - 1) // page_size,
         items=cards,
         facets=facets,
-        facets_partial=total > FACET_WINDOW,
+        facets_partial=facets_partial,
     )
 
 

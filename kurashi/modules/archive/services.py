@@ -3,6 +3,7 @@ index, media (stored once, tiled by a task), tracks and segments. Staff actions 
 
 import hashlib
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from kurashi.core.audit import record_audit
 from kurashi.core.geo import municipality_at
 from kurashi.core.models import Municipality, User
-from kurashi.modules.archive import imaging
+from kurashi.modules.archive import facetcode, imaging
 from kurashi.modules.archive.eras import era_of, year_from_text
 from kurashi.modules.archive.indexing import IndexSource, search_key, term_weights
 from kurashi.modules.archive.models import (
@@ -32,6 +33,8 @@ from kurashi.modules.archive.models import (
     MediaFile,
     Posting,
     Segment,
+    Term,
+    TermStat,
     Track,
 )
 from kurashi.modules.archive.webvtt import WebVttError, parse_vtt
@@ -116,6 +119,88 @@ def _safe_cues(vtt: str) -> list[Any]:
         return []
 
 
+StatKey = tuple[str, str, str, str, int]
+
+
+def _stat_key(term: str, type_: str, era: str, rights: str, municipality_id: int | None) -> StatKey:
+    return (term, type_, era, rights, municipality_id or 0)
+
+
+def _upsert_sql(table: str, key: Sequence[str]) -> str:
+    columns = ", ".join([*key, "items"])
+    values = ", ".join(["%s"] * (len(key) + 1))
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET items = {table}.items + excluded.items"
+    )
+
+
+def _add_term_stats(deltas: Counter[StatKey]) -> None:
+    """Add `deltas` to the term statistics and the term totals (one upsert per key, in key
+    order so that concurrent re-indexings take the rows' locks in the same order)."""
+    totals: Counter[str] = Counter()
+    for key, delta in deltas.items():
+        totals[key[0]] += delta
+    work: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
+        (
+            Term._meta.db_table,
+            ("term",),
+            [(term, delta) for term, delta in sorted(totals.items()) if delta],
+        ),
+        (
+            TermStat._meta.db_table,
+            ("term", "type", "era", "rights", "municipality_id"),
+            [(*key, delta) for key, delta in sorted(deltas.items()) if delta],
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for table, columns, values in work:
+            upsert = _upsert_sql(table, columns)
+            for start in range(0, len(values), POSTING_BATCH * 10):
+                cursor.executemany(upsert, values[start : start + POSTING_BATCH * 10])
+
+
+def _remove_postings(item_ids: Sequence[int]) -> None:
+    """Delete the items' postings and take them off the term statistics: the rows this statement
+    deleted (RETURNING), so a concurrent re-indexing of the same item cannot count them twice."""
+    if not item_ids:
+        return
+    table = Posting._meta.db_table
+    placeholders = ", ".join(["%s"] * len(item_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE item_id IN ({placeholders}) "  # noqa: S608
+            "RETURNING term, type, era, rights, municipality_id",
+            list(item_ids),
+        )
+        removed = Counter(_stat_key(*row) for row in cursor.fetchall())
+    _add_term_stats(Counter({key: -count for key, count in removed.items()}))
+
+
+def rebuild_term_stats() -> int:
+    """Recompute the term statistics from the postings (after a restore, or raw SQL on the
+    index). Returns the number of rows written."""
+    stats, terms, posting = (
+        TermStat._meta.db_table,
+        Term._meta.db_table,
+        Posting._meta.db_table,
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {stats}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {terms}")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {terms} (term, items) "  # noqa: S608
+            f"SELECT term, COUNT(*) FROM {posting} GROUP BY term"
+        )
+        cursor.execute(
+            f"INSERT INTO {stats} (term, type, era, rights, municipality_id, items) "  # noqa: S608
+            "SELECT term, type, era, rights, COALESCE(municipality_id, 0), COUNT(*) "
+            f"FROM {posting} GROUP BY term, type, era, rights, COALESCE(municipality_id, 0)"
+        )
+        return int(cursor.rowcount)
+
+
+@transaction.atomic
 def reindex_item(item: Item) -> int:
     """Rebuild the item's postings: a public item is findable, any other has none. Returns the
     number of postings written."""
@@ -124,9 +209,10 @@ def reindex_item(item: Item) -> int:
     if item.search_key != key:
         Item.objects.filter(pk=item.pk).update(search_key=key)
         item.search_key = key
-    Posting.objects.filter(item_id=item.pk).delete()
+    _remove_postings([item.pk])
     if not item.is_public:
         return 0
+    facets = facetcode.encode(item.type, item.era, item.rights, item.municipality_id)
     postings = [
         Posting(
             term=term,
@@ -136,24 +222,34 @@ def reindex_item(item: Item) -> int:
             era=item.era,
             rights=item.rights,
             municipality_id=item.municipality_id,
+            facets=facets,
         )
         for term, weight in term_weights(source).items()
     ]
     Posting.objects.bulk_create(postings, batch_size=POSTING_BATCH)
+    _add_term_stats(
+        Counter(
+            _stat_key(term.term, item.type, item.era, item.rights, item.municipality_id)
+            for term in postings
+        )
+    )
     return len(postings)
 
 
+@transaction.atomic
 def reindex_items(items: Iterable[Item]) -> int:
     """Bulk variant for new items without body text or tracks (CSV imports, synthetic loads):
     their own fields only, rows inserted with executemany in large batches. Load the items
     with select_related("municipality")."""
     table = Posting._meta.db_table
     insert = (
-        f"INSERT INTO {table} (term, item_id, weight, type, era, rights, municipality_id) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        f"INSERT INTO {table} "  # noqa: S608
+        "(term, item_id, weight, type, era, rights, municipality_id, facets) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
     )
-    rows: list[tuple[str, int, int, str, str, str, int | None]] = []
+    rows: list[tuple[str, int, int, str, str, str, int | None, int]] = []
     keyed: list[Item] = []
+    stats: Counter[StatKey] = Counter()
     written = 0
 
     def flush() -> None:
@@ -161,6 +257,7 @@ def reindex_items(items: Iterable[Item]) -> int:
         if rows:
             with connection.cursor() as cursor:
                 cursor.executemany(insert, rows)
+            stats.update(_stat_key(row[0], *row[3:7]) for row in rows)
             written += len(rows)
             rows = []
 
@@ -169,15 +266,32 @@ def reindex_items(items: Iterable[Item]) -> int:
         item.search_key = search_key(source)
         keyed.append(item)
         if item.is_public:
+            facets = facetcode.encode(item.type, item.era, item.rights, item.municipality_id)
             rows.extend(
-                (term, item.pk, weight, item.type, item.era, item.rights, item.municipality_id)
+                (
+                    term,
+                    item.pk,
+                    weight,
+                    item.type,
+                    item.era,
+                    item.rights,
+                    item.municipality_id,
+                    facets,
+                )
                 for term, weight in term_weights(source).items()
             )
         if len(rows) >= POSTING_BATCH * 10:
             flush()
     flush()
+    _add_term_stats(stats)
     Item.objects.bulk_update(keyed, ["search_key"], batch_size=1000)
     return written
+
+
+def forget_deleted_item(item_id: int) -> None:
+    """Before an item row is deleted outright (the admin, a cascade): its postings leave the
+    term statistics with it. Tombstoned items never reach this; they are re-indexed instead."""
+    _remove_postings([item_id])
 
 
 # --- cataloguing ----------------------------------------------------------------------------
