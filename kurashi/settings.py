@@ -100,11 +100,16 @@ if DATABASE_URL:
     import dj_database_url
 
     DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-            conn_health_checks=True,
-        )
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    }
+    # A psycopg connection pool per process. Under ASGI each request runs in its own thread, so
+    # Django's persistent connections (CONN_MAX_AGE) opened a new PostgreSQL connection for
+    # every request (10–20 ms) and left the old one idle until it aged out; the pool hands
+    # connections back at the end of the request and checks them before reuse.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 else:
     DATABASES = {

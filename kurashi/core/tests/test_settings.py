@@ -73,9 +73,11 @@ def test_database_is_configured_for_its_vendor(db) -> None:
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        # DATABASE_URL: persistent connections with health checks.
+        # DATABASE_URL: a checked connection pool, no per-thread persistent connections.
         assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
-        assert connection.settings_dict["CONN_MAX_AGE"] == 60
+        assert connection.settings_dict["CONN_MAX_AGE"] == 0
+        assert connection.pool is not None
+        assert connection.settings_dict["OPTIONS"]["pool"]["max_size"] >= 2
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")

@@ -282,20 +282,45 @@ def _term_facets(term: str, filters: SearchFilters) -> tuple[int, list[FacetRow]
         clauses.append("municipality_id = %s")
         params.append(_municipality_pk(filters.municipality))
     where = " AND ".join(clauses)
-    sql = " UNION ALL ".join(
-        f"SELECT '{name}', {column}, SUM(items) FROM {stats} WHERE {where} GROUP BY {column}"  # noqa: S608
-        for name, column in (
-            ("type", "type"),
-            ("era", "era"),
-            ("rights", "rights"),
-            ("municipality", "CAST(NULLIF(municipality_id, 0) AS VARCHAR(20))"),
-        )
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params * 4)
-        rows = [(name, value, int(count)) for name, value, count in cursor.fetchall()]
+        if connection.vendor == "postgresql":  # one pass over the term's rows
+            cursor.execute(
+                "SELECT GROUPING(type, era, rights, municipality_id), type, era, rights, "  # noqa: S608
+                f"NULLIF(municipality_id, 0), SUM(items) FROM {stats} WHERE {where} "
+                "GROUP BY GROUPING SETS ((type), (era), (rights), (municipality_id))",
+                params,
+            )
+            rows = [
+                (name, row[column], int(row[5]))
+                for row in cursor.fetchall()
+                for name, column in (_GROUPING_SETS[row[0]],)
+            ]
+        else:
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT '{name}', {column}, SUM(items) FROM {stats} "  # noqa: S608
+                    f"WHERE {where} GROUP BY {column}"
+                    for name, column in (
+                        ("type", "type"),
+                        ("era", "era"),
+                        ("rights", "rights"),
+                        ("municipality", "NULLIF(municipality_id, 0)"),
+                    )
+                ),
+                params * 4,
+            )
+            rows = [(name, value, int(count)) for name, value, count in cursor.fetchall()]
     total = sum(count for name, _value, count in rows if name == "type")
     return total, rows
+
+
+# GROUPING(type, era, rights, municipality_id) of each grouping set → (facet, column in the row)
+_GROUPING_SETS = {
+    0b0111: ("type", 1),
+    0b1011: ("era", 2),
+    0b1101: ("rights", 3),
+    0b1110: ("municipality", 4),
+}
 
 
 MAX_QUERY_TERMS = 12

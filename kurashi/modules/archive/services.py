@@ -4,7 +4,7 @@ index, media (stored once, tiled by a task), tracks and segments. Staff actions 
 import hashlib
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ ITEM_FIELDS = (
     "preserving_group",
 )
 POSTING_BATCH = 5000
+WRITE_BATCH = 50_000
+REINDEX_CHUNK = 200
 
 
 def _task(name: str) -> Task[Any, Any]:
@@ -126,13 +128,49 @@ def _stat_key(term: str, type_: str, era: str, rights: str, municipality_id: int
     return (term, type_, era, rights, municipality_id or 0)
 
 
-def _upsert_sql(table: str, key: Sequence[str]) -> str:
-    columns = ", ".join([*key, "items"])
-    values = ", ".join(["%s"] * (len(key) + 1))
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({values}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET items = {table}.items + excluded.items"
+# PostgreSQL types of the columns written in bulk (unnest() needs typed arrays)
+_COLUMN_TYPES = {
+    "term": "varchar",
+    "item_id": "bigint",
+    "weight": "smallint",
+    "type": "varchar",
+    "era": "varchar",
+    "rights": "varchar",
+    "municipality_id": "bigint",
+    "facets": "bigint",
+    "items": "integer",
+}
+
+
+def _write_rows(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    add_items_on: Sequence[str] = (),
+) -> None:
+    """Insert `rows` into `table`; with `add_items_on` (a unique key), a row whose key exists
+    adds its `items` to the stored one. PostgreSQL: one statement per batch over unnest() of
+    one array per column (executemany sent a statement per row); SQLite: executemany."""
+    names = ", ".join(columns)
+    conflict = (
+        f" ON CONFLICT ({', '.join(add_items_on)}) "
+        f"DO UPDATE SET items = {table}.items + excluded.items"
+        if add_items_on
+        else ""
     )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{_COLUMN_TYPES[column]}[]" for column in columns)
+            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){conflict}"  # noqa: S608
+            for start in range(0, len(rows), WRITE_BATCH):
+                batch = rows[start : start + WRITE_BATCH]
+                cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
+        else:
+            values = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({values}){conflict}"  # noqa: S608
+            for start in range(0, len(rows), WRITE_BATCH):
+                cursor.executemany(sql, rows[start : start + WRITE_BATCH])
 
 
 def _add_term_stats(deltas: Counter[StatKey]) -> None:
@@ -141,23 +179,19 @@ def _add_term_stats(deltas: Counter[StatKey]) -> None:
     totals: Counter[str] = Counter()
     for key, delta in deltas.items():
         totals[key[0]] += delta
-    work: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
-        (
-            Term._meta.db_table,
-            ("term",),
-            [(term, delta) for term, delta in sorted(totals.items()) if delta],
-        ),
-        (
-            TermStat._meta.db_table,
-            ("term", "type", "era", "rights", "municipality_id"),
-            [(*key, delta) for key, delta in sorted(deltas.items()) if delta],
-        ),
-    ]
-    with connection.cursor() as cursor:
-        for table, columns, values in work:
-            upsert = _upsert_sql(table, columns)
-            for start in range(0, len(values), POSTING_BATCH * 10):
-                cursor.executemany(upsert, values[start : start + POSTING_BATCH * 10])
+    _write_rows(
+        Term._meta.db_table,
+        ("term", "items"),
+        [(term, delta) for term, delta in sorted(totals.items()) if delta],
+        add_items_on=("term",),
+    )
+    stat_columns = ("term", "type", "era", "rights", "municipality_id")
+    _write_rows(
+        TermStat._meta.db_table,
+        (*stat_columns, "items"),
+        [(*stat, delta) for stat, delta in sorted(deltas.items()) if delta],
+        add_items_on=stat_columns,
+    )
 
 
 def _remove_postings(item_ids: Sequence[int]) -> None:
@@ -186,6 +220,8 @@ def rebuild_term_stats() -> int:
         Posting._meta.db_table,
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # re-indexings wait; SQLite writers queue anyway
+            cursor.execute(f"LOCK TABLE {posting} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {stats}")  # noqa: S608
         cursor.execute(f"DELETE FROM {terms}")  # noqa: S608
         cursor.execute(
@@ -239,14 +275,9 @@ def reindex_item(item: Item) -> int:
 @transaction.atomic
 def reindex_items(items: Iterable[Item]) -> int:
     """Bulk variant for new items without body text or tracks (CSV imports, synthetic loads):
-    their own fields only, rows inserted with executemany in large batches. Load the items
+    their own fields only, rows written in large batches (_write_rows). Load the items
     with select_related("municipality")."""
-    table = Posting._meta.db_table
-    insert = (
-        f"INSERT INTO {table} "  # noqa: S608
-        "(term, item_id, weight, type, era, rights, municipality_id, facets) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    )
+    columns = ("term", "item_id", "weight", "type", "era", "rights", "municipality_id", "facets")
     rows: list[tuple[str, int, int, str, str, str, int | None, int]] = []
     keyed: list[Item] = []
     stats: Counter[StatKey] = Counter()
@@ -255,8 +286,7 @@ def reindex_items(items: Iterable[Item]) -> int:
     def flush() -> None:
         nonlocal rows, written
         if rows:
-            with connection.cursor() as cursor:
-                cursor.executemany(insert, rows)
+            _write_rows(Posting._meta.db_table, columns, rows)
             stats.update(_stat_key(row[0], *row[3:7]) for row in rows)
             written += len(rows)
             rows = []
@@ -285,6 +315,22 @@ def reindex_items(items: Iterable[Item]) -> int:
     flush()
     _add_term_stats(stats)
     Item.objects.bulk_update(keyed, ["search_key"], batch_size=1000)
+    return written
+
+
+def reindex_all(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild every item's postings (after a change of the reading dictionary, the variant
+    table or the field weights), then the term statistics from the postings. Item by item, each
+    in its own transaction, so search keeps working meanwhile. Returns the postings written."""
+    ids = list(Item.objects.order_by("pk").values_list("pk", flat=True))
+    written = 0
+    for start in range(0, len(ids), REINDEX_CHUNK):
+        chunk = ids[start : start + REINDEX_CHUNK]
+        for item in Item.objects.filter(pk__in=chunk).select_related("collection", "municipality"):
+            written += reindex_item(item)
+        if progress is not None:
+            progress(start + len(chunk), len(ids))
+    rebuild_term_stats()
     return written
 
 

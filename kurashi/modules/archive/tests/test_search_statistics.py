@@ -4,11 +4,13 @@ multi-term queries, with and without filters; the facet code round-trips, covers
 and the migration that filled existing postings computes the same code."""
 
 import importlib
+import io
 import itertools
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -276,3 +278,21 @@ def test_the_migration_computes_the_same_facet_code(municipalities: None) -> Non
         item=item
     ).values_list("type", "era", "rights", "municipality_id", "facets"):
         assert facets == facetcode.encode(type_, era, rights, municipality_id)
+
+
+def test_reindex_command_rebuilds_the_index_and_the_statistics(municipalities: None) -> None:
+    make_item("河童の話", subjects=["河童"])
+    make_item("佐賀錦の織り方", type=Item.Type.PERFORMANCE)
+    expected = from_postings()
+    Posting.objects.all().delete()  # as if the index were lost
+    TermStat.objects.update(items=7)  # and the statistics drifted
+    out = io.StringIO()
+    call_command("archive_reindex", stdout=out, verbosity=0)
+    assert "Index rebuilt" in out.getvalue()
+    assert from_postings() == expected
+    assert_in_step()
+    Term.objects.update(items=0)
+    call_command("archive_reindex", "--stats-only", stdout=out, verbosity=0)
+    assert "Term statistics rebuilt" in out.getvalue()
+    assert_in_step()
+    assert search("河童").total == 1
