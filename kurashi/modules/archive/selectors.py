@@ -164,11 +164,15 @@ def _municipality_names() -> dict[int, Municipality]:
     }
 
 
-def thumbnail_url(item: Item, media: MediaFile | None) -> str:
+def thumbnail_url(item: Item, media: MediaFile | None, *, absolute: bool = True) -> str:
+    """The smallest pre-rendered IIIF size at least 150 px wide: an absolute URL (OGP, IIIF) or,
+    with absolute=False, a path for this site's own pages (right whatever host and port
+    served the page, e.g. `kurashi run --port 8790` with the default SITE_URL)."""
     if media is not None and media.tiles_ready and media.width and media.height:
         small = [size for size in sizes(media.width, media.height) if size[0] >= 150]
         width, height = small[0] if small else (media.width, media.height)
-        return f"{iiif_image_base(media)}/full/{width},{height}/0/default.jpg"
+        base = iiif_image_base(media) if absolute else f"/archive/iiif/{media.sha256}"
+        return f"{base}/full/{width},{height}/0/default.jpg"
     # External thumbnails (the holders' IIIF servers) are not shown: the page's CSP allows
     # images from this site only, and a reader's visit should not reach third parties.
     return ""
@@ -204,7 +208,7 @@ def item_cards(
                 year=item.year,
                 municipality=municipality.name if municipality else "",
                 description=item.description[:160],
-                thumbnail=thumbnail_url(item, first_images.get(item.pk)),
+                thumbnail=thumbnail_url(item, first_images.get(item.pk), absolute=False),
             )
         )
     return cards

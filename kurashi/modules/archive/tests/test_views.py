@@ -12,6 +12,7 @@ from kurashi.modules.archive import services
 from kurashi.modules.archive.demo import synthetic_tone
 from kurashi.modules.archive.models import Item, Segment
 from kurashi.modules.archive.tests.factories import make_collection, make_item
+from kurashi.modules.archive.tests.test_hostile import small_png
 
 VTT = (
     "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nはじまり\n\n00:00:02.000 --> 00:00:04.000\n秘密の舞\n"
@@ -147,3 +148,21 @@ def test_json_api_searches_with_readings_and_facets(client: Client, performance:
     assert data["facets"]["municipality"] == [{"value": "412074", "label": "鹿島市", "count": 1}]
     assert client.get("/api/v1/archive/search", {"q": "x" * 101}).status_code == 422
     assert client.get("/api/v1/archive/search", {"type": "performance"}).json()["total"] == 1
+
+
+def test_card_thumbnails_are_paths_on_this_site_and_ogp_stays_absolute(
+    client: Client, municipalities: None, settings: object
+) -> None:
+    settings.SITE_URL = "https://archive.example.jp"  # type: ignore[attr-defined]
+    item = make_item("河童の絵", type=Item.Type.IMAGE)
+    media = services.ingest_image(data=small_png((320, 200)))
+    services.render_tiles(media_id=media.pk)
+    services.attach_media(item=item, media=media, label="絵")
+    for url in ("/archive/search/?q=河童", "/archive/"):
+        sources = lxml_html.fromstring(client.get(url).content).xpath("//main//img/@src")
+        assert sources, url
+        assert all(src.startswith(f"/archive/iiif/{media.sha256}/full/") for src in sources), url
+        assert client.get(sources[0]).status_code == 200
+    page = lxml_html.fromstring(client.get(f"/archive/items/{item.pk}/").content)
+    (ogp,) = page.xpath('//meta[@property="og:image"]/@content')
+    assert ogp.startswith(f"https://archive.example.jp/archive/iiif/{media.sha256}/full/")
