@@ -240,6 +240,10 @@ def rebuild_term_stats() -> int:
 def reindex_item(item: Item) -> int:
     """Rebuild the item's postings: a public item is findable, any other has none. Returns the
     number of postings written."""
+    # One re-indexing of an item at a time (PostgreSQL: the item's row lock; SQLite's IMMEDIATE
+    # transactions queue writers anyway). Two at once both found the old postings gone and
+    # both inserted new ones: the item was indexed twice.
+    list(Item.objects.select_for_update().filter(pk=item.pk).values_list("pk", flat=True))
     source = index_source(item)
     key = search_key(source)
     if item.search_key != key:

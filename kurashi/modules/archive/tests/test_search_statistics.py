@@ -6,12 +6,13 @@ and the migration that filled existing postings computes the same code."""
 import importlib
 import io
 import itertools
+import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from kurashi.core.models import Municipality
@@ -296,3 +297,33 @@ def test_reindex_command_rebuilds_the_index_and_the_statistics(municipalities: N
     assert "Term statistics rebuilt" in out.getvalue()
     assert_in_step()
     assert search("河童").total == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reindexing_of_one_item_leaves_one_set_of_postings() -> None:
+    """Real concurrent transactions (PostgreSQL: the item's row lock; SQLite: IMMEDIATE write
+    lock): each re-indexing replaces the postings whole, none is counted or kept twice."""
+    item = make_item("河童の絵図", subjects=["河童", "絵図"])
+    expected = Posting.objects.filter(item=item).count()
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def reindex() -> None:
+        try:
+            barrier.wait()
+            for _round in range(5):
+                services.reindex_item(Item.objects.get(pk=item.pk))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reindex) for _thread in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert Posting.objects.filter(item=item).count() == expected, connection.vendor
+    assert_in_step()
+    assert Term.objects.get(term="河童").items == 1
