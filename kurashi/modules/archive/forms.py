@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kurashi.core.models import Municipality
 from kurashi.modules.archive.eras import year_from_text
@@ -23,7 +24,7 @@ def _lines(value: str) -> list[str]:
 
 class ItemForm(forms.Form):
     collection = forms.ModelChoiceField(queryset=Collection.objects.none(), label=_("Collection"))
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = forms.CharField(label=pgettext_lazy("archive", "Title"), max_length=300)
     title_reading = forms.CharField(
         label=_("Title reading (kana)"),
         max_length=300,
@@ -43,7 +44,9 @@ class ItemForm(forms.Form):
         required=False,
     )
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=pgettext_lazy("archive", "Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
     )
     description_en = forms.CharField(
         label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -78,7 +81,9 @@ class ItemForm(forms.Form):
         label=_("Metadata released under CC0"), required=False, initial=True
     )
     source_url = forms.URLField(label=_("Original page"), max_length=500, required=False)
-    event_name = forms.CharField(label=_("Event"), max_length=200, required=False)
+    event_name = forms.CharField(
+        label=pgettext_lazy("archive", "Event"), max_length=200, required=False
+    )
     performed_on = forms.DateField(
         label=_("Performed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kurashi.core.models import Municipality, Organisation
 from kurashi.modules.archive.eras import Era
@@ -49,7 +50,7 @@ class Item(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("archive", "Published")
         EMBARGOED = "embargoed", _("Embargoed")
 
     collection = models.ForeignKey(
@@ -58,13 +59,13 @@ class Item(models.Model):
     # The identifier in the source (Aozora work number, manifest URL, CSV id): makes imports
     # idempotent.
     source_key = models.CharField(_("source identifier"), max_length=300)
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(pgettext_lazy("archive", "title"), max_length=300)
     title_reading = models.CharField(_("title reading (kana)"), max_length=300, blank=True)
     title_en = models.CharField(_("English title"), max_length=300, blank=True)
     alternative_title = models.CharField(_("alternative title"), max_length=300, blank=True)
     creators = models.JSONField(_("creators"), default=list, blank=True)
     creators_reading = models.JSONField(_("creator readings"), default=list, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("archive", "description"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     date_text = models.CharField(_("date as written"), max_length=100, blank=True)
     year = models.IntegerField(_("year"), null=True, blank=True)
@@ -97,7 +98,10 @@ class Item(models.Model):
     performed_on = models.DateField(_("performed on"), null=True, blank=True)
     preserving_group = models.CharField(_("preserving group"), max_length=200, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+        pgettext_lazy("archive", "status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
     )
     embargo_until = models.DateField(_("embargo until"), null=True, blank=True)
     # Deletion keeps a tombstone so OAI-PMH harvesters learn about it (deletedRecord=persistent).
@@ -225,14 +229,14 @@ class Segment(models.Model):
     or closed parts that must not be shown)."""
 
     class Restriction(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("archive", "Open")
         CONSENT_PENDING = "consent", _("Performers' consent pending")
         CLOSED = "closed", _("Sacred or closed part: not shown")
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="segments")
     start_seconds = models.FloatField(_("start (seconds)"))
     end_seconds = models.FloatField(_("end (seconds)"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("archive", "title"), max_length=200)
     restriction = models.CharField(
         _("restriction"), max_length=8, choices=Restriction.choices, default=Restriction.OPEN
     )

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]  # kurashi/
 CATALOGUES = sorted(ROOT.rglob("locale/ja/LC_MESSAGES/django.po"))
 
 TEMPLATE_STRING = re.compile(
-    r"""{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)*)"\s*(?:as\s+\w+\s*)?%}|{%\s*(?:translate|trans)\s+'((?:[^'\\]|\\.)*)'\s*%}"""
+    r"""{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)*)"\s*(?:context\s+"[^"]*"\s*)?(?:as\s+\w+\s*)?%}|{%\s*(?:translate|trans)\s+'((?:[^'\\]|\\.)*)'\s*%}"""
 )
 PYTHON_STRING = re.compile(r"""\b_\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
 
@@ -38,6 +38,9 @@ def test_compiled_catalogues_match_their_po_files() -> None:
             if entry.msgid_plural:
                 if compiled.ngettext(entry.msgid, entry.msgid_plural, 1) != entry.msgstr_plural[0]:
                     stale.append(entry.msgid)
+            elif entry.msgctxt:
+                if compiled.pgettext(entry.msgctxt, entry.msgid) != entry.msgstr:
+                    stale.append(f"{entry.msgctxt}|{entry.msgid}")
             elif entry.msgid and compiled.gettext(entry.msgid) != entry.msgstr:
                 stale.append(entry.msgid)
     assert stale == [], "run `make messages` (compilemessages) and commit the .mo files"

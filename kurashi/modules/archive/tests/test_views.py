@@ -166,3 +166,35 @@ def test_card_thumbnails_are_paths_on_this_site_and_ogp_stays_absolute(
     page = lxml_html.fromstring(client.get(f"/archive/items/{item.pk}/").content)
     (ogp,) = page.xpath('//meta[@property="og:image"]/@content')
     assert ogp.startswith(f"https://archive.example.jp/archive/iiif/{media.sha256}/full/")
+
+
+def test_archive_labels_keep_their_own_japanese_words() -> None:
+    """Other modules translate the same English words otherwise (disaster: Title → 表題,
+    Open → 開設, Status → 状況), and the first installed app's catalogue wins: the archive's
+    labels carry the context "archive"."""
+    from django.utils import translation
+
+    from kurashi.modules.archive.forms import ItemForm
+
+    with translation.override("ja"):
+        assert str(Item._meta.get_field("title").verbose_name) == "タイトル"
+        assert str(Item._meta.get_field("description").verbose_name) == "説明"
+        assert str(Item._meta.get_field("status").verbose_name) == "状態"
+        assert str(Item.Status.PUBLISHED.label) == "公開中"
+        assert str(Segment.Restriction.OPEN.label) == "公開"
+        labels = [
+            str(ItemForm.base_fields[name].label) for name in ("title", "description", "event_name")
+        ]
+        assert labels == ["タイトル", "説明", "行事"]
+    with translation.override("en"):
+        assert str(Item.Status.PUBLISHED.label) == "Published"
+
+
+@pytest.mark.django_db
+def test_item_page_uses_the_archive_words(client: Client, municipalities: None) -> None:
+    item = make_item(
+        "面浮立", type=Item.Type.PERFORMANCE, event_name="秋祭り", date_text="昭和三年"
+    )
+    body = client.get(f"/archive/items/{item.pk}/").content.decode()
+    assert "<dt>行事</dt>" in body
+    assert "<dt>日付</dt>" in body
