@@ -47,6 +47,42 @@ def open_case(page: Page, category_label: str) -> None:
     expect(page.locator("#ems-connection")).to_have_text("ライブ接続中", timeout=LIVE_TIMEOUT_MS)
 
 
+def test_a_live_refresh_keeps_the_open_reason_list_and_the_focus(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    """The statuses table is replaced whenever a status changes anywhere. A nurse who has
+    opened a department's refusal reasons must not see them fold away under their finger,
+    and a keyboard user keeps their place."""
+    context, log = new_context()
+    hospital = context.new_page()
+    log_in(hospital, server, "koseikan-staff", demo_credentials[1], "/ems/hospital/koseikan/")
+    expect(hospital.locator("#ems-connection")).to_have_text(
+        "ライブ接続中", timeout=LIVE_TIMEOUT_MS
+    )
+    rows = hospital.locator("#statuses tbody tr")
+    first, other = rows.nth(0), rows.nth(1)
+    other_key = other.get_attribute("data-key")
+    first.locator("summary").click()
+    expect(first.locator("details")).to_have_attribute("open", "")
+    table = hospital.locator("#statuses")
+    table.evaluate("element => element.dataset.generation = 'before'")
+    button = other.locator("button[value=conditional]")
+    button.focus()
+    button.press("Enter")  # another department changes: the live stream refreshes the table
+    expect(hospital.locator(f"#statuses tr[data-key='{other_key}']")).to_have_attribute(
+        "data-status", "conditional", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(hospital.locator("#statuses")).not_to_have_attribute("data-generation", "before")
+    expect(hospital.locator("#statuses tbody tr").nth(0).locator("details")).to_have_attribute(
+        "open", ""
+    )
+    focused = hospital.evaluate(
+        "() => [document.activeElement.closest('tr')?.dataset.key, document.activeElement.value]"
+    )
+    assert focused == [other_key, "conditional"]
+    log.assert_clean()
+
+
 def test_hospital_switches_a_department_to_unavailable_and_the_tablet_list_follows(
     server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
 ) -> None:

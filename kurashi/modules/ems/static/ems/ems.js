@@ -44,6 +44,37 @@
 
   /* --- live regions ------------------------------------------------------------------------ */
 
+  /* A refresh replaces the region's HTML. What the user was doing in it survives: the
+     <details> they opened (a department's list of refusal reasons) stay open, and the control
+     they had focused keeps the focus. Both are found again by the row's data-key and their
+     position in the row. */
+  function placeOf(root, element) {
+    var row = element.closest("[data-key]");
+    var scope = row || root;
+    var same = scope.querySelectorAll(element.tagName);
+    return (row ? row.dataset.key : "") + "|" + element.tagName + "|" +
+      Array.prototype.indexOf.call(same, element);
+  }
+
+  function find(root, place) {
+    var parts = place.split("|");
+    var scope = parts[0] ? root.querySelector('[data-key="' + CSS.escape(parts[0]) + '"]') : root;
+    return scope ? scope.querySelectorAll(parts[1])[Number(parts[2])] || null : null;
+  }
+
+  function carryState(current, fresh) {
+    Array.prototype.forEach.call(current.querySelectorAll("details[open]"), function (details) {
+      var twin = find(fresh, placeOf(current, details));
+      if (twin && twin.tagName === "DETAILS") {
+        twin.open = true;
+      }
+    });
+    var focused = document.activeElement;
+    return focused && focused !== current && current.contains(focused)
+      ? placeOf(current, focused)
+      : null;
+  }
+
   function refreshRegion(region) {
     var url = region.dataset.liveUrl;
     if (!url) {
@@ -62,7 +93,14 @@
         var fresh = holder.content.firstElementChild;
         var current = document.getElementById(region.id);
         if (fresh && current) {
+          var focusPlace = carryState(current, fresh);
           current.replaceWith(fresh);
+          if (focusPlace) {
+            var again = find(fresh, focusPlace);
+            if (again) {
+              again.focus();
+            }
+          }
           wire();
         }
       })
