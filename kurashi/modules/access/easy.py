@@ -1,5 +1,5 @@
 """やさしい日本語 for the written request pages, the same way the disaster module offers it
-(kurashi/modules/disaster/views/portal_i18n.py): while an easy page renders, a translation object
+(kurashi/core/easy_japanese.py): while an easy page renders, a translation object
 answers gettext from EASY_TEXTS and falls back to the Japanese catalogue. The easy pages have URLs
 of their own (/access/easy/…) and <html lang="ja">."""
 
@@ -8,10 +8,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.template import engines
 from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import trans_real
+
+from kurashi.core import easy_japanese as easy
 
 EASY_LANGUAGE = "ja-x-easy-access"
 
@@ -54,45 +53,15 @@ EASY_TEXTS: dict[str, str] = {
 }
 
 
-class EasyJapaneseTranslation:
-    def __init__(self, japanese: Any) -> None:
-        self._japanese = japanese
-
-    def gettext(self, message: str) -> str:
-        return EASY_TEXTS.get(message) or str(self._japanese.gettext(message))
-
-    def ngettext(self, singular: str, plural: str, number: int) -> str:
-        return EASY_TEXTS.get(singular) or str(self._japanese.ngettext(singular, plural, number))
-
-    def pgettext(self, context: str, message: str) -> str:
-        return EASY_TEXTS.get(message) or str(self._japanese.pgettext(context, message))
-
-    def npgettext(self, context: str, singular: str, plural: str, number: int) -> str:
-        return self.ngettext(singular, plural, number)
-
-    def to_language(self) -> str:
-        return "ja"
-
-    def language(self) -> str:
-        return "ja"
-
-
 @contextmanager
 def easy_japanese() -> Iterator[None]:
-    translations: dict[str, Any] = trans_real._translations  # type: ignore[attr-defined]
-    if EASY_LANGUAGE not in translations:
-        translations[EASY_LANGUAGE] = EasyJapaneseTranslation(trans_real.translation("ja"))
-    with translation.override(EASY_LANGUAGE):
+    with easy.activate(EASY_LANGUAGE, EASY_TEXTS):
         yield
 
 
 def render_easy(request: HttpRequest, template_name: str, context: dict[str, Any]) -> HttpResponse:
     """django.shortcuts.render in やさしい日本語 (context processors run first, in Japanese)."""
-    engine = engines["django"].engine  # type: ignore[attr-defined]
-    values: dict[str, Any] = {}
-    for processor in engine.template_context_processors:
-        values.update(processor(request))
-    values.update(context)
+    values = easy.processed_context(request, context)
     values["is_easy"] = True
     values["LANGUAGE_CODE"] = "ja"
     with easy_japanese():

@@ -16,12 +16,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.template import engines
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.translation import gettext, trans_real
+from django.utils.translation import gettext
 
+from kurashi.core import easy_japanese as easy
 from kurashi.modules.disaster.views.portal_easy_texts import EASY_TEXTS
 
 EASY_LANGUAGE = "ja-x-easy"
@@ -30,44 +30,13 @@ EASY_VARIANT = "easy"
 _easy_active: ContextVar[bool] = ContextVar("disaster_easy_japanese", default=False)
 
 
-class EasyJapaneseTranslation:
-    """A gettext translation object: EASY_TEXTS first, then the Japanese catalogue."""
-
-    def __init__(self, japanese: Any) -> None:
-        self._japanese = japanese
-
-    def gettext(self, message: str) -> str:
-        return EASY_TEXTS.get(message) or str(self._japanese.gettext(message))
-
-    def ngettext(self, singular: str, plural: str, number: int) -> str:
-        easy = EASY_TEXTS.get(singular if number == 1 else plural) or EASY_TEXTS.get(singular)
-        return easy or str(self._japanese.ngettext(singular, plural, number))
-
-    def pgettext(self, context: str, message: str) -> str:
-        return EASY_TEXTS.get(message) or str(self._japanese.pgettext(context, message))
-
-    def npgettext(self, context: str, singular: str, plural: str, number: int) -> str:
-        return self.ngettext(singular, plural, number)
-
-    def to_language(self) -> str:
-        return "ja"
-
-    def language(self) -> str:
-        return "ja"
-
-
 @contextmanager
 def easy_japanese() -> Iterator[None]:
     """Render in やさしい日本語 inside the block. Nothing inside may call translation.override():
     leaving it re-activates plain Japanese (see render_page)."""
-    # Registered on every use: Django's test signals replace trans_real._translations when
-    # LANGUAGES or LOCALE_PATHS change.
-    translations: dict[str, Any] = trans_real._translations  # type: ignore[attr-defined]
-    if EASY_LANGUAGE not in translations:
-        translations[EASY_LANGUAGE] = EasyJapaneseTranslation(trans_real.translation("ja"))
     token = _easy_active.set(True)
     try:
-        with translation.override(EASY_LANGUAGE):
+        with easy.activate(EASY_LANGUAGE, EASY_TEXTS):
             yield
     finally:
         _easy_active.reset(token)
@@ -92,11 +61,7 @@ def render_page(
     through the page, because translation.override() restores get_language() == "ja"."""
     if variant != EASY_VARIANT:
         return HttpResponse(render_to_string(template_name, context, request))
-    engine = engines["django"].engine  # type: ignore[attr-defined]
-    values: dict[str, Any] = {}
-    for processor in engine.template_context_processors:
-        values.update(processor(request))
-    values.update(context)
+    values = easy.processed_context(request, context)
     with easy_japanese():
         return HttpResponse(render_to_string(template_name, values))
 
