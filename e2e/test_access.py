@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
+from e2e.session import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -23,14 +24,6 @@ PHONE = {
     "geolocation": {"latitude": 33.2494, "longitude": 130.2988, "accuracy": 25},  # 佐賀市役所
 }
 LIVE_TIMEOUT_MS = 10_000
-
-
-def log_in(page: Page, server: str, username: str, password: str, then: str) -> None:
-    page.goto(f"/accounts/login/?next={then}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server}{then}")
 
 
 def place_call(caller: Page) -> None:

@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import ContextFactory
+from e2e.session import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -17,14 +18,6 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 SAGA = "412015"
 REFRESH_SECONDS = 2
-
-
-def log_in(page: Page, server: str, username: str, password: str, next_path: str) -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server}{next_path}")
 
 
 def assert_no_axe_violations(page: Page, label: str) -> None:

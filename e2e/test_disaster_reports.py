@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import BrowserLog, ContextFactory
+from e2e.session import log_in
 from e2e.test_accessibility import run_axe
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +23,6 @@ def photo_jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (40, 90, 160)).save(buffer, "JPEG", quality=80)
     return buffer.getvalue()
-
-
-def log_in(page: Page, server: str, username: str, password: str, next_path: str) -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server}{next_path}")
 
 
 def test_resident_reports_with_photo_and_moderator_publishes_it(

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
+from e2e.session import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,14 +21,6 @@ PHONE = {
 }
 STAFF_LIST = "/disaster/shelters/staff/"
 MIN_TARGET_PX = 44
-
-
-def log_in(page: Page, server: str, username: str, password: str, then: str) -> None:
-    page.goto(f"/accounts/login/?next={then}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server}{then}")
 
 
 def shelter_state(page: Page, common_id: str) -> dict[str, object]:

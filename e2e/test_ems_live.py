@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
+from e2e.session import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -24,14 +25,6 @@ TABLET = {
 }
 KOSEIKAN = "佐賀県医療センター好生館"
 LIVE_TIMEOUT_MS = 10_000
-
-
-def log_in(page: Page, server: str, username: str, password: str, then: str) -> None:
-    page.goto(f"/accounts/login/?next={then}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server}{then}")
 
 
 def open_case(page: Page, category_label: str) -> None:

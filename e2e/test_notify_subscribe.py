@@ -28,6 +28,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import ContextFactory
+from e2e.session import log_in
 from kurashi.testing.server import RunningServer, ServerError, free_port, start_server
 
 pytestmark = pytest.mark.e2e
@@ -113,14 +114,6 @@ def assert_no_axe_violations(page: Page, label: str) -> None:
         for v in results["violations"]
     ]
     assert not violations, f"{label}: " + "; ".join(violations)
-
-
-def log_in(page: Page, server: str, username: str, password: str, next_path: str) -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{server}{next_path}")
 
 
 def body_of(message: EmailMessage) -> str:
