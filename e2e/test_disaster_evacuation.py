@@ -6,28 +6,16 @@ context) checks the preview and approves; the public portal, already open, shows
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from e2e.axe import run_axe
 from e2e.conftest import ContextFactory
 from e2e.session import log_in
 
 pytestmark = pytest.mark.e2e
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 SAGA = "412015"
 REFRESH_SECONDS = 2
-
-
-def assert_no_axe_violations(page: Page, label: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS).response
-    assert results["passes"], f"{label}: axe ran no rule"
-    violations = [
-        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in results["violations"]
-    ]
-    assert not violations, f"{label}: " + "; ".join(violations)
 
 
 def test_drafted_order_is_published_after_a_second_approval(
@@ -48,11 +36,11 @@ def test_drafted_order_is_published_after_a_second_approval(
     drafter_context, drafter_log = new_context()
     drafter = drafter_context.new_page()
     log_in(drafter, server, "saga-city-staff", password, "/disaster/evacuation/")
-    assert_no_axe_violations(drafter, "list")
+    run_axe(drafter, "list")
     drafter.get_by_role("link", name=re.compile("新しい避難情報|Draft new")).click()
     drafter.wait_for_url(re.compile(r"/disaster/evacuation/new/"))
     expect(drafter.locator("#id_message_ja")).to_contain_text("避難指示（警戒レベル4）")
-    assert_no_axe_violations(drafter, "draft form")
+    run_axe(drafter, "draft form")
     drafter.locator("#id_hazard").select_option("flood")
     drafter.locator("button[name=action][value=fill]").click()
     expect(drafter.locator("#id_message_ja")).to_contain_text("洪水の危険が高まっているため")
@@ -63,7 +51,7 @@ def test_drafted_order_is_published_after_a_second_approval(
     drafter.locator("#submit-button").click()
     expect(drafter.locator("#order-state")).to_contain_text(re.compile("承認待ち|Waiting"))
     expect(drafter.locator("#approve-button")).to_have_count(0)
-    assert_no_axe_violations(drafter, "preview (drafter)")
+    run_axe(drafter, "preview (drafter)")
 
     # B, in another browser context, checks the preview and approves.
     approver_context, approver_log = new_context()
@@ -73,7 +61,7 @@ def test_drafted_order_is_published_after_a_second_approval(
     expect(preview).to_contain_text("【警戒レベル4】避難指示 佐賀市全域")
     expect(preview).to_contain_text("[Alert Level 4] Evacuation order: Saga City")
     expect(preview.locator(".level-badge--4").first).to_contain_text("避難指示")
-    assert_no_axe_violations(approver, "preview (approver)")
+    run_axe(approver, "preview (approver)")
     approver.locator("#approve-button").click()
     expect(approver.locator("#order-state")).to_contain_text(re.compile("公開|Published"))
 

@@ -24,17 +24,15 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from e2e.axe import run_axe
 from e2e.conftest import ContextFactory
 from e2e.session import log_in
 from kurashi.testing.server import RunningServer, ServerError, free_port, start_server
 
 pytestmark = pytest.mark.e2e
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 SAGA = "412015"
 MAIL_TIMEOUT = 60.0
 
@@ -106,16 +104,6 @@ def demo_credentials(notify_server: RunningServer) -> tuple[list[str], str]:
     return notify_server.demo_credentials()
 
 
-def assert_no_axe_violations(page: Page, label: str) -> None:
-    results = Axe().run(page, options=AXE_OPTIONS).response
-    assert results["passes"], f"{label}: axe ran no rule"
-    violations = [
-        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in results["violations"]
-    ]
-    assert not violations, f"{label}: " + "; ".join(violations)
-
-
 def body_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
@@ -138,7 +126,7 @@ def subscribe_and_confirm(
 ) -> str:
     """Subscribe on the page in `prefix`, confirm through the e-mailed link; the manage path."""
     page.goto(f"{prefix}/notify/")
-    assert_no_axe_violations(page, f"subscribe ({prefix or '/'})")
+    run_axe(page, f"subscribe ({prefix or '/'})")
     form = page.locator("form.notify-form")
     form.locator("input[name=email]").fill(address)
     form.locator("select[name=language]").select_option(language)
@@ -150,7 +138,7 @@ def subscribe_and_confirm(
     confirm_url = link_in(body_of(confirmation), "confirm")
     assert confirm_url.startswith(server)
     page.goto(confirm_url)
-    assert_no_axe_violations(page, f"confirm ({language})")
+    run_axe(page, f"confirm ({language})")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("main [role=status]")).to_be_visible()
     manage = page.locator("main a[href*='/notify/manage/']")
@@ -208,7 +196,7 @@ def test_subscribe_confirm_and_receive_a_published_alert_in_the_chosen_language(
         for localised in (path, other_language(path)):
             resident.goto(localised)
             expect(resident.locator(f"input[name=municipalities][value='{SAGA}']")).to_be_checked()
-            assert_no_axe_violations(resident, f"manage {localised[:20]}")
+            run_axe(resident, f"manage {localised[:20]}")
 
     publish_evacuation_order(server, new_context, demo_credentials[1])
 
@@ -231,16 +219,16 @@ def test_subscribe_confirm_and_receive_a_published_alert_in_the_chosen_language(
     unsubscribe_path = link_in(english_body, "unsubscribe").removeprefix(server)
     assert unsubscribe_path.startswith("/en/notify/unsubscribe/")
     visitor.goto(other_language(unsubscribe_path))
-    assert_no_axe_violations(visitor, "unsubscribe (ja)")
+    run_axe(visitor, "unsubscribe (ja)")
     visitor.goto(unsubscribe_path)
-    assert_no_axe_violations(visitor, "unsubscribe (en)")
+    run_axe(visitor, "unsubscribe (en)")
     visitor.locator("main form button[type=submit]").click()
     expect(visitor.locator("main h1")).to_be_visible()
-    assert_no_axe_violations(visitor, "unsubscribed (en)")
+    run_axe(visitor, "unsubscribed (en)")
     visitor.goto(unsubscribe_path)
     expect(visitor.locator("main [role=status]")).to_contain_text("unsubscribed")
     visitor.goto(other_language(link_in(easy_body, "unsubscribe").removeprefix(server)))
-    assert_no_axe_violations(visitor, "unsubscribe (en, easy resident)")
+    run_axe(visitor, "unsubscribe (en, easy resident)")
 
     for log in (resident_log, visitor_log):
         log.assert_clean()
