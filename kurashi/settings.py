@@ -277,6 +277,8 @@ EMS_MAX_PARALLEL_REQUESTS = env_int("EMS_MAX_PARALLEL_REQUESTS", 5)
 EMS_SSE_MAX_SECONDS = env_int("EMS_SSE_MAX_SECONDS", 300)
 # `kurashi run` starts `kurashi ems_escalate --loop` and /healthz watches its heartbeat.
 EMS_ESCALATION_WATCHER_ENABLED = env_bool("EMS_ESCALATION_WATCHER_ENABLED", True)
+# How often the watcher looks for cases past the on-scene threshold (seconds, at least 5).
+EMS_ESCALATION_INTERVAL_SECONDS = env_int("EMS_ESCALATION_INTERVAL_SECONDS", 30)
 
 # --- e-mail ---------------------------------------------------------------------------------
 # Django 6.1 MAILERS. EMAIL_BACKEND=console prints mail instead (development).

@@ -77,6 +77,7 @@ class RunningServer:
     log_path: Path
     web_workers: int
     database: str  # "sqlite" or "postgresql:<throwaway name>"
+    pid: int = 0  # of `python -m kurashi run`, leader of the server's process group
     env: dict[str, str] = field(default_factory=dict, repr=False)  # the server's environment
     timings: dict[str, float] = field(default_factory=dict)  # seconds per setup step
 
@@ -165,6 +166,7 @@ def start_server(
                 start_new_session=True,  # its own process group: uvicorn workers + task worker
             )
         stack.callback(_terminate_group, process)
+        server.pid = process.pid
         _wait_until_healthy(server, process, startup_timeout)
         server.timings["startup"] = time.monotonic() - started
         yield server
