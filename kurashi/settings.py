@@ -112,6 +112,8 @@ if DATABASE_URL:
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 else:
+    # How long a writer waits for another process's write to finish before "database is locked".
+    SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 5)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -120,11 +122,11 @@ else:
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
                 # instead of one failing with "database is locked" halfway through.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 5,
+                "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                 "init_command": (
                     "PRAGMA journal_mode = WAL;"
                     "PRAGMA synchronous = NORMAL;"
-                    "PRAGMA busy_timeout = 5000;"
+                    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
                     "PRAGMA foreign_keys = ON;"
                 ),
             },
@@ -145,6 +147,8 @@ TASKS = {
 }
 # A worker that has not beaten for this long is reported unhealthy by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+# /healthz answers ok/fail to anyone; the details to staff or to `Authorization: Bearer <token>`.
+HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
 
 # --- live events (kurashi/core/events.py) ---------------------------------------------------------
 # SQLite: how often a process with open live screens reads the bus for other processes' events

@@ -19,6 +19,7 @@ manifest static storage and the Content-Security-Policy are all in play.
 """
 
 import http.client
+import json
 import os
 import secrets
 import shutil
@@ -32,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +97,17 @@ class RunningServer:
         """Run `python -m kurashi ARGS` against this server's database; return its stdout."""
         return _manage(self.env, *args)
 
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) of /healthz with the details (the server's HEALTHZ_TOKEN)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            token = self.env.get("HEALTHZ_TOKEN", "")
+            connection.request("GET", "/healthz", headers={"Authorization": f"Bearer {token}"})
+            response = connection.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            connection.close()
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -125,6 +138,7 @@ def start_server(
                 "SITE_URL": base_url,
                 "DEBUG": "0",
                 "PYTHONUNBUFFERED": "1",
+                "HEALTHZ_TOKEN": secrets.token_urlsafe(24),  # server.health() shows the details
             }
         )
         database = "sqlite"
