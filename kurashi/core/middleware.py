@@ -26,3 +26,30 @@ class ClientAddressMiddleware:
                 address = hops[-proxies]
         request.client_address = address  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class PrivateForSessionsMiddleware:
+    """Any response to a request that carries a session (or starts one) is `private, no-store`.
+
+    Views mark public pages `public, max-age=N` for the CDN and the micro-cache, but the same page
+    rendered for a signed-in visitor holds their name, office and a CSRF token: a shared cache
+    must never keep it, whatever the view said. Placed right after SessionMiddleware, so that it
+    sees the response after every inner middleware and view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        name = settings.SESSION_COOKIE_NAME
+        user = getattr(request, "user", None)
+        if (
+            name in request.COOKIES
+            or name in response.cookies
+            or (user is not None and user.is_authenticated)
+        ):
+            response["Cache-Control"] = "private, no-store"
+            if "Expires" in response:
+                del response["Expires"]
+        return response
