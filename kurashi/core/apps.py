@@ -21,6 +21,17 @@ class CoreConfig(AppConfig):
         hooks.health_checks.register(
             hooks.HealthCheck(key="processes", check=supervised_processes_health, order=15)
         )
+        from kurashi.core import otp
+
+        hooks.sealed_values.register(
+            hooks.SealedValues(
+                key="core.totp",
+                label=_("Two-factor (TOTP) secrets"),
+                count_by_key=otp.count_by_key,
+                reseal=otp.reseal_all,
+                order=0,
+            )
+        )
         hooks.demo_loaders.register(
             hooks.DemoLoader(
                 key="municipalities",

@@ -1,6 +1,7 @@
 """Login with username or e-mail, lockout, safe redirects, TOTP second factor, logout."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.http import HttpResponse
@@ -429,27 +430,78 @@ def test_account_page_needs_login(db: None, client: Client) -> None:
     assert response["Location"] == "/accounts/login/?next=/accounts/"
 
 
-def test_totp_secret_is_sealed_at_rest_and_old_hex_rows_still_work(alice: User) -> None:
-    """The database holds "s1:…" (AES-GCM under OTP_SEAL_KEY), never the hex secret; a device
-    saved before sealing (hex) still verifies and is sealed by the migration's function."""
+def test_totp_secret_is_sealed_at_rest_and_bound_to_its_user(alice: User) -> None:
+    """The database holds "sv1:…" (core's sealing service), never the hex secret; a sealed secret
+    copied onto another user's device does not open there."""
     from django.db import connection
-    from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
 
-    from kurashi.core.otp import open_secret, seal_stored
+    from kurashi.core.sealing import SealError
 
     device = TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=True)
     raw = device.bin_key
     with connection.cursor() as cursor:
         cursor.execute("SELECT key FROM otp_totp_totpdevice WHERE id = %s", [device.pk])
         (stored,) = cursor.fetchone()
-    assert stored.startswith("s1:")
+    assert stored.startswith("sv1:k1:")
     assert raw.hex() not in stored
     assert len(stored) <= 80
-    assert open_secret(stored) == raw
     assert device.verify_token(current_token(device))
 
-    legacy = PlainTOTPDevice.objects.create(user=alice, name="legacy", confirmed=True)
-    hex_key = legacy.key
-    proxy = TOTPDevice.objects.get(pk=legacy.pk)
-    assert proxy.bin_key.hex() == hex_key  # not yet sealed: still opens
-    assert open_secret(seal_stored(hex_key)).hex() == hex_key
+    stolen = TOTPDevice.objects.create(user=make_user("bob"), name="copy", confirmed=True)
+    TOTPDevice.objects.filter(pk=stolen.pk).update(key=stored)
+    with pytest.raises(SealError):
+        TOTPDevice.objects.get(pk=stolen.pk).bin_key  # noqa: B018
+
+
+def test_totp_secrets_survive_a_new_secret_key(alice: User, settings: object) -> None:
+    device = TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=True)
+    raw = device.bin_key
+    settings.SECRET_KEY = "a completely different secret key for this installation"  # type: ignore[attr-defined]
+    assert TOTPDevice.objects.get(pk=device.pk).bin_key == raw
+
+
+def test_migration_reseals_hex_and_old_own_key_secrets(
+    alice: User, settings: object, tmp_path: Path
+) -> None:
+    """Rows from before 0003 (hex) and from 0003's own scheme ("s1:", AES-GCM under the
+    OTP_SEAL_KEY file) end up under the sealing service, opening to the same secret."""
+    import base64
+    import hashlib
+    import importlib
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from django.apps import apps
+    from django.db import connection
+    from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
+
+    migration = importlib.import_module("kurashi.core.migrations.0005_reseal_totp_secrets")
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.OTP_SEAL_KEY = ""  # type: ignore[attr-defined]
+    (tmp_path / "otp_seal_key").write_text("the old installation key")
+    old_key = hashlib.sha256(b"the old installation key").digest()
+    hex_device = PlainTOTPDevice.objects.create(user=alice, name="hex", confirmed=True)
+    own_raw = secrets.token_bytes(20)
+    nonce = secrets.token_bytes(12)
+    own_sealed = (
+        "s1:"
+        + base64.b64encode(
+            nonce + AESGCM(old_key).encrypt(nonce, own_raw, b"kurashi.totp")
+        ).decode()
+    )
+    own_device = PlainTOTPDevice.objects.create(user=alice, name="s1", confirmed=True)
+    PlainTOTPDevice.objects.filter(pk=own_device.pk).update(key=own_sealed)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    migration.reseal(apps, editor)
+
+    assert TOTPDevice.objects.get(pk=hex_device.pk).bin_key.hex() == hex_device.key
+    assert TOTPDevice.objects.get(pk=own_device.pk).bin_key == own_raw
+    stored = set(PlainTOTPDevice.objects.values_list("key", flat=True))
+    assert all(key.startswith("sv1:") for key in stored)
+    migration.unseal(apps, editor)
+    assert PlainTOTPDevice.objects.get(pk=own_device.pk).key == own_raw.hex()

@@ -126,7 +126,7 @@ def save_text119_profile(*, user: User, data: ProfileInput) -> Text119Profile:
     profile.full_name_kana = data.full_name_kana.strip()
     profile.municipality_code = data.municipality_code
     profile.address = data.address.strip()
-    profile.medical_notes_encrypted = encrypt_text(data.medical_notes.strip())
+    profile.medical_notes_encrypted = encrypt_text(data.medical_notes.strip(), user_id=user.pk)
     profile.contacts = data.contacts.strip()
     profile.hearing = data.hearing.strip()
     profile.full_clean(exclude=["user"])

@@ -91,9 +91,7 @@ class Command(BaseCommand):
 
         thread = threading.Thread(target=heartbeat, name="kurashi-heartbeat", daemon=True)
         thread.start()
-        db_worker.Command(stdout=self.stdout, stderr=self.stderr).configure_logging(
-            options["verbosity"]
-        )
+        db_worker.Command().configure_logging(options["verbosity"])
         worker = PatientWorker(
             queue_names=queue_names,
             interval=interval,
