@@ -28,11 +28,24 @@ class Command(BaseCommand):
             action="store_true",
             help="Start neither a task worker nor background processes.",
         )
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help="STATIC_ROOT is already collected for this code (test servers share one).",
+        )
 
     def handle(
-        self, *args: Any, host: str, port: int, web_workers: int, no_worker: bool, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        web_workers: int,
+        no_worker: bool,
+        no_collectstatic: bool,
+        **options: Any,
     ) -> None:
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if not no_collectstatic:
+            call_command("collectstatic", interactive=False, verbosity=0)
         supervisor = None
         if not no_worker:
             specs = [
