@@ -196,9 +196,15 @@ OTP_TOTP_ISSUER = "Kurashi"
 # Seals TOTP secrets in the database (kurashi/core/otp.py); default: var/otp_seal_key, created on
 # first use. Keep it apart from database backups.
 OTP_SEAL_KEY = env_secret("OTP_SEAL_KEY", default="")
-# Failed logins allowed per account and per address within LOGIN_LOCKOUT_SECONDS.
-LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
-LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Password guessing is slowed with growing delays per account and client, never a lock of the
+# account (kurashi/core/throttle.py): free failures, then 1 s, 2 s, 4 s … up to the maximum.
+LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 5)
+LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 900)
+LOGIN_UNTRUSTED_FREE_FAILURES = env_int("LOGIN_UNTRUSTED_FREE_FAILURES", 30)
+LOGIN_UNTRUSTED_MAX_DELAY_SECONDS = env_int("LOGIN_UNTRUSTED_MAX_DELAY_SECONDS", 60)
+LOGIN_ADDRESS_FREE_FAILURES = env_int("LOGIN_ADDRESS_FREE_FAILURES", 100)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 86400)
+LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 365)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 # --- i18n -----------------------------------------------------------------------------------

@@ -271,11 +271,14 @@ class Heartbeat(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept briefly to slow down password guessing (per account and per address)."""
+    """A failed login, kept briefly to slow down password guessing (kurashi/core/throttle.py)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     username = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # "device:<id>" (the browser's trusted-device cookie for the account) or "ip:<address>".
+    client = models.CharField(max_length=100, blank=True, db_index=True)
+    trusted = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("failed login")

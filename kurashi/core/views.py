@@ -2,6 +2,7 @@
 
 import base64
 from io import BytesIO
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,8 +23,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from kurashi.core import services
-from kurashi.core.audit import client_address, record_audit
+from kurashi.core import services, throttle
+from kurashi.core.audit import record_audit
 from kurashi.core.auth import authenticated_user
 from kurashi.core.forms import AddMemberForm, LoginForm, TokenForm
 from kurashi.core.models import Membership, Organisation, User
@@ -42,26 +44,53 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     return reverse("portal:home")
 
 
+def _throttled(form: Any, wait: int) -> None:
+    form.add_error(
+        None,
+        ngettext(
+            "Too many failed attempts from this device or network. Wait %(seconds)d second and "
+            "try again. Signing in with a passkey is never delayed.",
+            "Too many failed attempts from this device or network. Wait %(seconds)d seconds and "
+            "try again. Signing in with a passkey is never delayed.",
+            wait,
+        )
+        % {"seconds": wait},
+    )
+
+
+def _with_retry_after(response: HttpResponse, wait: int) -> HttpResponse:
+    if wait:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _signed_in(
+    request: HttpRequest, user: User, next_url: str, *, detail: dict[str, str] | None = None
+) -> HttpResponse:
+    response = HttpResponseRedirect(next_url)
+    throttle.remember_device(request, response, user)
+    record_audit(actor=user, action="core.login", obj=user, request=request, detail=detail or {})
+    return response
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = LoginForm(request.POST or None)
+    wait = 0
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        address = client_address(request)
-        if services.is_login_locked(username=username, ip_address=address):
-            form.add_error(
-                None,
-                _(
-                    "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
-                ),
-            )
+        client = throttle.login_client(request, username)
+        wait = throttle.wait_seconds(client)
+        if wait:
+            _throttled(form, wait)  # not checked, not counted: waiting is the only way on
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                services.record_login_failure(username=username, ip_address=address)
+                throttle.record_failure(client)
                 record_audit(
                     actor=None,
                     action="core.login.failed",
@@ -72,15 +101,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     None, _("The username/e-mail address or the password is not correct.")
                 )
             else:
-                services.clear_login_failures(username=username)
+                throttle.record_success(client)
                 if user_has_device(user, confirmed=True):
                     request.session[PENDING_USER_KEY] = user.pk
                     request.session[PENDING_NEXT_KEY] = next_url
                     return redirect("core:login-verify")
                 login(request, user, backend=BACKEND)
-                record_audit(actor=user, action="core.login", obj=user, request=request)
-                return HttpResponseRedirect(next_url)
-    return render(request, "core/login.html", {"form": form, "next": next_url})
+                return _signed_in(request, user, next_url)
+    response = render(request, "core/login.html", {"form": form, "next": next_url})
+    return _with_retry_after(response, wait)
 
 
 @csrf_protect
@@ -91,15 +120,12 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("core:login")
     form = TokenForm(request.POST or None)
+    wait = 0
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
-        if services.is_login_locked(username=user.get_username(), ip_address=address):
-            form.add_error(
-                None,
-                _(
-                    "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
-                ),
-            )
+        client = throttle.login_client(request, user.get_username())
+        wait = throttle.wait_seconds(client)
+        if wait:
+            _throttled(form, wait)
         else:
             device = next(
                 (
@@ -110,7 +136,7 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
                 None,
             )
             if device is None:
-                services.record_login_failure(username=user.get_username(), ip_address=address)
+                throttle.record_failure(client)
                 record_audit(actor=None, action="core.login.otp_failed", obj=user, request=request)
                 form.add_error(
                     "token", _("The code is not correct or has expired. Enter the current code.")
@@ -120,15 +146,9 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
                 request.session.pop(PENDING_USER_KEY, None)
                 login(request, user, backend=BACKEND)
                 otp_login(request, device)
-                record_audit(
-                    actor=user,
-                    action="core.login",
-                    obj=user,
-                    request=request,
-                    detail={"second_factor": "totp"},
-                )
-                return HttpResponseRedirect(next_url)
-    return render(request, "core/login_verify.html", {"form": form})
+                return _signed_in(request, user, next_url, detail={"second_factor": "totp"})
+    response = render(request, "core/login_verify.html", {"form": form})
+    return _with_retry_after(response, wait)
 
 
 @require_POST
