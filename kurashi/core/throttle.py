@@ -80,7 +80,8 @@ def _bucket_wait(failures: "QuerySet[LoginFailure]", free: int, cap: int) -> flo
     if count < free or summary["last"] is None:
         return 0.0
     delay = min(cap, 2 ** min(count - free, 30))
-    return (summary["last"] + timedelta(seconds=delay) - timezone.now()).total_seconds()
+    until = summary["last"] + timedelta(seconds=delay)
+    return float((until - timezone.now()).total_seconds())
 
 
 def wait_seconds(client: LoginClient) -> int:
