@@ -59,6 +59,7 @@ if not env_bool("KURASHI_DEV_APPS", True):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kurashi.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kurashi.core.middleware.PrivateForSessionsMiddleware",
@@ -327,9 +328,16 @@ CSRF_COOKIE_SECURE = env_bool("HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if env_bool("HTTPS", False) else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", env_bool("HTTPS", False))
+# Preloading is a promise to browsers that is slow to take back: the operator opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(self), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "publickey-credentials-create=(self), publickey-credentials-get=(self), usb=()",
+)
 # Passkeys: the relying party (the site's host name); empty: the host of each request.
 WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 X_FRAME_OPTIONS = "DENY"

@@ -53,3 +53,19 @@ class PrivateForSessionsMiddleware:
             if "Expires" in response:
                 del response["Expires"]
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy on every response (settings.PERMISSIONS_POLICY): the browser features
+    no Kurashi page uses are off for the page and anything it embeds; geolocation (reports, 119,
+    ambulance tablets) and passkeys only for this site."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
