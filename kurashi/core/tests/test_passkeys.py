@@ -95,3 +95,25 @@ def test_a_passkey_is_a_second_step_after_a_password_and_not_a_totp(
     setup = client.get("/accounts/two-factor/")  # a passkey is not an authenticator app
     assert SealedTOTPDevice.objects.filter(user=user, confirmed=False).count() == 1
     assert "qr" in setup.content.decode().lower()
+
+
+def test_a_passkey_sign_in_counts_as_a_verified_session(db: None, client: Client) -> None:
+    """django-otp's middleware finds the device of the session by its persistent id: a passkey
+    sign-in (otp_login) makes request.user.is_verified() true, as records asks for."""
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.middleware import OTPMiddleware
+
+    user = make_user("verified")
+    key = make_passkey(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = key.persistent_id
+    session.save()
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = get_user(request)
+    OTPMiddleware(lambda request: None)(request)  # type: ignore[arg-type,return-value]
+    assert request.user.is_verified() is True  # type: ignore[union-attr]
+    assert request.user.otp_device == key  # type: ignore[union-attr]
