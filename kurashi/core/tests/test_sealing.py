@@ -118,18 +118,18 @@ def test_keys_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, key
         sealing.rotate()
 
 
+FIXED_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()  # test ids must not vary
+
+
 @pytest.mark.parametrize(
     ("keys", "index", "message"),
     [
         ("k1:not-base64!", "ok", "not valid base64"),
         ("k1:" + base64.urlsafe_b64encode(b"short").decode(), "ok", "must be 32 bytes"),
-        (
-            "a key id far too long:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
-            "",
-            "key id",
-        ),
-        ("k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(), "", "must be set"),
+        ("a key id far too long:" + FIXED_KEY, "", "key id"),
+        ("k1:" + FIXED_KEY, "", "must be set"),
     ],
+    ids=["not base64", "too short", "bad key id", "no index key"],
 )
 def test_bad_key_settings_are_refused_clearly(
     monkeypatch: pytest.MonkeyPatch, keys: str, index: str, message: str
