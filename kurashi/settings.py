@@ -61,8 +61,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kurashi.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Outside SessionMiddleware: it sees the session cookie a response sets, after every view.
     "kurashi.core.middleware.PrivateForSessionsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,7 +138,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # archive.Posting's (term, item) index carries the facet columns as non-key columns on
 # PostgreSQL (index-only merge joins); SQLite builds it without them, which is what it needs.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# security.W021: HSTS preload is the operator's choice (SECURE_HSTS_PRELOAD), not a default.
+SILENCED_SYSTEM_CHECKS = ["models.W040", "security.W021"]
 
 # --- tasks ----------------------------------------------------------------------------------
 TASK_BACKEND = env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")

@@ -33,8 +33,8 @@ class PrivateForSessionsMiddleware:
 
     Views mark public pages `public, max-age=N` for the CDN and the micro-cache, but the same page
     rendered for a signed-in visitor holds their name, office and a CSRF token: a shared cache
-    must never keep it, whatever the view said. Placed right after SessionMiddleware, so that it
-    sees the response after every inner middleware and view.
+    must never keep it, whatever the view said. Placed just before SessionMiddleware, so that it
+    sees the response after every view and middleware, with the session cookie it may set.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -43,12 +43,9 @@ class PrivateForSessionsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         name = settings.SESSION_COOKIE_NAME
-        user = getattr(request, "user", None)
-        if (
-            name in request.COOKIES
-            or name in response.cookies
-            or (user is not None and user.is_authenticated)
-        ):
+        # Only the cookie is looked at: touching request.user would read the session and add
+        # "Vary: Cookie" to every anonymous page. Without the cookie nobody is signed in.
+        if name in request.COOKIES or name in response.cookies:
             response["Cache-Control"] = "private, no-store"
             if "Expires" in response:
                 del response["Expires"]

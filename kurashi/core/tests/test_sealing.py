@@ -160,7 +160,9 @@ def test_kurashi_seal_rotates_and_reseals_the_registered_values(
     raw = device.bin_key
     call_command("seal", "rotate")
     call_command("seal", "status")
-    assert "core.totp (Two-factor (TOTP) secrets): k1: 1" in capsys.readouterr().out
+    status = capsys.readouterr().out
+    assert "core.totp (" in status
+    assert "): k1: 1" in status
     call_command("seal", "reseal")
     assert "core.totp: 1 value(s) re-sealed" in capsys.readouterr().out
     device.refresh_from_db()
