@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from kurashi.testing.server import RunningServer, start_server
+from kurashi.testing.server import RunningServer, scaled, start_server
 
 ENQUEUE = """
 from kurashi.core.tasks import send_email_task
@@ -108,5 +108,8 @@ def test_a_worker_killed_with_sigkill_is_back_within_10_seconds(server: RunningS
     assert after["pid"] != before["pid"]
     assert after["restarts"] == before["restarts"] + 1
     assert after["last_exit"] == "killed by SIGKILL"
-    assert recovered_after < 10, f"the new worker reported in after {recovered_after:.1f} s"
+    # 10 s on a quiet machine; a new worker's Django start-up alone takes ~10 s of wall time when
+    # the load average is 8 per CPU, so the bound grows with the load like the server's waits.
+    bound = scaled(10)
+    assert recovered_after < bound, f"the new worker reported in after {recovered_after:.1f} s"
     assert run_a_task(server) == "SUCCESSFUL"
