@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kurashi.settings")
 application = get_asgi_application()
 
 if settings.MICROCACHE_ENABLED:
-    from kurashi.core.microcache import MicroCache
+    from kurashi.core.microcache import from_settings
 
     # Repeat GETs of public, max-age pages (the light emergency page above all) are answered from
     # memory without entering Django; see kurashi/core/microcache.py for what is eligible.
-    application = MicroCache(application, path_prefixes=tuple(settings.MICROCACHE_PATH_PREFIXES))  # type: ignore[assignment]
+    application = from_settings(application)  # type: ignore[assignment]

@@ -59,7 +59,10 @@ if not env_bool("KURASHI_DEV_APPS", True):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kurashi.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside SessionMiddleware: it sees the session cookie a response sets, after every view.
+    "kurashi.core.middleware.PrivateForSessionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +115,8 @@ if DATABASE_URL:
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 else:
+    # How long a writer waits for another process's write to finish before "database is locked".
+    SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 5)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -120,11 +125,11 @@ else:
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
                 # instead of one failing with "database is locked" halfway through.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 5,
+                "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                 "init_command": (
                     "PRAGMA journal_mode = WAL;"
                     "PRAGMA synchronous = NORMAL;"
-                    "PRAGMA busy_timeout = 5000;"
+                    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
                     "PRAGMA foreign_keys = ON;"
                 ),
             },
@@ -133,7 +138,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # archive.Posting's (term, item) index carries the facet columns as non-key columns on
 # PostgreSQL (index-only merge joins); SQLite builds it without them, which is what it needs.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# security.W021: HSTS preload is the operator's choice (SECURE_HSTS_PRELOAD), not a default.
+SILENCED_SYSTEM_CHECKS = ["models.W040", "security.W021"]
 
 # --- tasks ----------------------------------------------------------------------------------
 TASK_BACKEND = env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")
@@ -145,6 +151,14 @@ TASKS = {
 }
 # A worker that has not beaten for this long is reported unhealthy by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
+# /healthz answers ok/fail to anyone; the details to staff or to `Authorization: Bearer <token>`.
+HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
+
+# --- live events (kurashi/core/events.py) ---------------------------------------------------------
+# SQLite: how often a process with open live screens reads the bus for other processes' events
+# (PostgreSQL is told at once by LISTEN/NOTIFY). Events are kept this long for resuming streams.
+LIVE_EVENTS_POLL_SECONDS = env_int("LIVE_EVENTS_POLL_MS", 100) / 1000
+LIVE_EVENTS_RETENTION_SECONDS = env_int("LIVE_EVENTS_RETENTION_SECONDS", 3600)
 
 # --- caches ---------------------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
@@ -185,9 +199,15 @@ OTP_TOTP_ISSUER = "Kurashi"
 # Seals TOTP secrets in the database (kurashi/core/otp.py); default: var/otp_seal_key, created on
 # first use. Keep it apart from database backups.
 OTP_SEAL_KEY = env_secret("OTP_SEAL_KEY", default="")
-# Failed logins allowed per account and per address within LOGIN_LOCKOUT_SECONDS.
-LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
-LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Password guessing is slowed with growing delays per account and client, never a lock of the
+# account (kurashi/core/throttle.py): free failures, then 1 s, 2 s, 4 s … up to the maximum.
+LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 5)
+LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 900)
+LOGIN_UNTRUSTED_FREE_FAILURES = env_int("LOGIN_UNTRUSTED_FREE_FAILURES", 30)
+LOGIN_UNTRUSTED_MAX_DELAY_SECONDS = env_int("LOGIN_UNTRUSTED_MAX_DELAY_SECONDS", 60)
+LOGIN_ADDRESS_FREE_FAILURES = env_int("LOGIN_ADDRESS_FREE_FAILURES", 100)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 86400)
+LOGIN_DEVICE_COOKIE_DAYS = env_int("LOGIN_DEVICE_COOKIE_DAYS", 365)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 # --- i18n -----------------------------------------------------------------------------------
@@ -271,6 +291,8 @@ EMS_MAX_PARALLEL_REQUESTS = env_int("EMS_MAX_PARALLEL_REQUESTS", 5)
 EMS_SSE_MAX_SECONDS = env_int("EMS_SSE_MAX_SECONDS", 300)
 # `kurashi run` starts `kurashi ems_escalate --loop` and /healthz watches its heartbeat.
 EMS_ESCALATION_WATCHER_ENABLED = env_bool("EMS_ESCALATION_WATCHER_ENABLED", True)
+# How often the watcher looks for cases past the on-scene threshold (seconds, at least 5).
+EMS_ESCALATION_INTERVAL_SECONDS = env_int("EMS_ESCALATION_INTERVAL_SECONDS", 30)
 
 # --- e-mail ---------------------------------------------------------------------------------
 # Django 6.1 MAILERS. EMAIL_BACKEND=console prints mail instead (development).
@@ -308,9 +330,18 @@ CSRF_COOKIE_SECURE = env_bool("HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if env_bool("HTTPS", False) else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", env_bool("HTTPS", False))
+# Preloading is a promise to browsers that is slow to take back: the operator opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(self), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "publickey-credentials-create=(self), publickey-credentials-get=(self), usb=()",
+)
+# Passkeys: the relying party (the site's host name); empty: the host of each request.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],

@@ -6,10 +6,12 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from kurashi.api import api
+from kurashi.core.views import favicon_view
 from kurashi.portal.views import healthz_view
 
 urlpatterns = [
     path("healthz", healthz_view, name="healthz"),
+    path("favicon.ico", favicon_view),
     path("api/", api.urls),
     path("fhir/R4/", include("kurashi.modules.records.fhir_urls")),
 ]

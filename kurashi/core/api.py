@@ -1,8 +1,11 @@
 """Municipalities on the JSON API: codes, names and boundaries (GeoJSON)."""
 
+import math
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import cache_control
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from kurashi.core.geo import municipality_at
 from kurashi.core.models import Municipality
@@ -65,6 +68,9 @@ def municipalities_geojson(request: HttpRequest) -> HttpResponse:
 
 @router.get("/locate", response=LocateOut, summary="Which municipality is a point (WGS84) in?")
 def locate(request: HttpRequest, lat: float, lon: float) -> dict[str, object]:
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        # NaN or infinity answered 200 with "NaN" in the body: not JSON at all.
+        raise HttpError(422, "lat and lon must be WGS84 degrees (-90..90, -180..180)")
     ref = municipality_at(lat, lon)
     match = Municipality.objects.filter(code=ref.code).first() if ref else None
     return {"lat": lat, "lon": lon, "municipality": match}

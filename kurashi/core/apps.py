@@ -10,12 +10,27 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from kurashi.core import demo, hooks
         from kurashi.core.health import database_health, task_queue_health
+        from kurashi.core.supervisor import supervised_processes_health
 
         hooks.health_checks.register(
             hooks.HealthCheck(key="database", check=database_health, order=0)
         )
         hooks.health_checks.register(
             hooks.HealthCheck(key="tasks", check=task_queue_health, order=10)
+        )
+        hooks.health_checks.register(
+            hooks.HealthCheck(key="processes", check=supervised_processes_health, order=15)
+        )
+        from kurashi.core import otp
+
+        hooks.sealed_values.register(
+            hooks.SealedValues(
+                key="core.totp",
+                label=_("Two-factor (TOTP) secrets"),
+                count_by_key=otp.count_by_key,
+                reseal=otp.reseal_all,
+                order=0,
+            )
         )
         hooks.demo_loaders.register(
             hooks.DemoLoader(

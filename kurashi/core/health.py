@@ -1,14 +1,28 @@
-"""Health of the components every installation has: the database and the task queue."""
+"""Health of the components every installation has: the database and the task queue; and who
+may see the details behind /healthz's public ok/fail."""
 
+import hmac
 import time
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
 from django.tasks import task_backends
 from django.utils import timezone
 
 from kurashi.core.models import Heartbeat
+
+
+def may_see_health_details(request: HttpRequest) -> bool:
+    """Staff (Django admin staff) or a monitor presenting HEALTHZ_TOKEN as a bearer token: the
+    details name internals (queue sizes, process ids, errors) that the public need not see."""
+    token = str(getattr(settings, "HEALTHZ_TOKEN", "") or "")
+    header = request.headers.get("Authorization", "")
+    if token and header.startswith("Bearer "):
+        return hmac.compare_digest(header.removeprefix("Bearer ").strip(), token)
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
 def database_health() -> tuple[bool, dict[str, Any]]:

@@ -168,6 +168,19 @@ class BackgroundProcess:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class SealedValues:
+    """A column of values sealed by kurashi.core.sealing, for `kurashi seal status` (how many
+    under each key id) and `kurashi seal reseal` (move them to the current key, returns how many;
+    idempotent, safe to run while the platform serves)."""
+
+    key: str
+    label: Label
+    count_by_key: Callable[[], dict[str, int]]
+    reseal: Callable[[], int]
+    order: int = 100
+
+
 nav_items: Registry[NavItem] = Registry("nav_items")
 dashboard_cards: Registry[DashboardCard] = Registry("dashboard_cards")
 map_layers: Registry[MapLayer] = Registry("map_layers")
@@ -176,6 +189,7 @@ plan_indicators: Registry[Indicator] = Registry("plan_indicators")
 health_checks: Registry[HealthCheck] = Registry("health_checks")
 demo_loaders: Registry[DemoLoader] = Registry("demo_loaders")
 background_processes: Registry[BackgroundProcess] = Registry("background_processes")
+sealed_values: Registry[SealedValues] = Registry("sealed_values")
 
 
 def indicator_value(indicator: Indicator) -> IndicatorValue | None:

@@ -198,3 +198,15 @@ class MicroCache:
         await send({"type": "http.response.start", "status": entry.status, "headers": headers})
         body = b"" if scope["method"] == "HEAD" else entry.body
         await send({"type": "http.response.body", "body": body})
+
+
+def from_settings(app: ASGIApp) -> MicroCache:
+    """The micro-cache as kurashi/asgi.py puts it in front of Django: the configured path prefixes,
+    and the configured session cookie name (a visitor who carries it always reaches Django)."""
+    from django.conf import settings
+
+    return MicroCache(
+        app,
+        path_prefixes=tuple(settings.MICROCACHE_PATH_PREFIXES),
+        bypass_cookies=(settings.SESSION_COOKIE_NAME.encode(), b"messages"),
+    )

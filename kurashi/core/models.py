@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from kurashi.core.codes import is_valid_code
 
@@ -33,7 +34,7 @@ class BilingualNameMixin:
         return self.name_ja
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey (django-otp Device, untyped)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     preferred_language = models.CharField(
         _("preferred language"),
@@ -271,11 +272,14 @@ class Heartbeat(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept briefly to slow down password guessing (per account and per address)."""
+    """A failed login, kept briefly to slow down password guessing (kurashi/core/throttle.py)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     username = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # "device:<id>" (the browser's trusted-device cookie for the account) or "ip:<address>".
+    client = models.CharField(max_length=100, blank=True, db_index=True)
+    trusted = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("failed login")
@@ -283,6 +287,44 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username}"
+
+
+class LiveEvent(models.Model):
+    """One event of the live-event bus (kurashi/core/events.py). Kept for
+    LIVE_EVENTS_RETENTION_SECONDS so that a reconnecting stream can resume after its
+    Last-Event-ID; ids follow commit order (the bus publishes one event at a time)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    topics = models.JSONField(default=list)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("live event")
+        verbose_name_plural = _("live events")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {' '.join(self.topics)}"
+
+
+class Passkey(Device):  # type: ignore[misc]
+    """A WebAuthn credential (passkey) of an account: phishing-resistant, nothing to guess. As a
+    django-otp device it is a second factor after a password, and a complete sign-in alone (the
+    authenticator verified the user with a PIN or biometrics). kurashi/core/passkeys.py."""
+
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    public_key = models.BinaryField()  # COSE; public, not a secret
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    backed_up = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def verify_token(self, token: object) -> bool:
+        return False  # a passkey answers a WebAuthn challenge, never a typed code
 
 
 # The TOTP device with a sealed secret is a model of this app (a proxy of django-otp's).

@@ -4,11 +4,9 @@ import csv
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +22,6 @@ from kurashi.core.codes import to_code6
 from kurashi.core.geo import reset_boundary_index
 from kurashi.core.models import (
     Heartbeat,
-    LoginFailure,
     Membership,
     Municipality,
     Organisation,
@@ -241,34 +238,6 @@ def beat(name: str, **detail: Any) -> None:
     Heartbeat.objects.update_or_create(
         name=name, defaults={"last_seen_at": timezone.now(), "detail": detail}
     )
-
-
-def _lockout_key(identifier: str) -> str:
-    """One bucket per account whichever identifier was typed (username or e-mail address)."""
-    identifier = identifier.strip()
-    lookup = {"email__iexact": identifier} if "@" in identifier else {"username": identifier}
-    username = User.objects.filter(**lookup).values_list("username", flat=True).first()
-    return (username or identifier).lower()[:254]
-
-
-def is_login_locked(*, username: str, ip_address: str | None) -> bool:
-    """Too many recent failures for this account or this address: refuse without checking."""
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    limit = settings.LOGIN_MAX_FAILURES
-    if recent.filter(username=_lockout_key(username)).count() >= limit:
-        return True
-    # An address gets more room than an account: a municipal office shares one NAT address.
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 5
-
-
-def record_login_failure(*, username: str, ip_address: str | None) -> None:
-    LoginFailure.objects.create(username=_lockout_key(username), ip_address=ip_address or None)
-    LoginFailure.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
-
-
-def clear_login_failures(*, username: str) -> None:
-    LoginFailure.objects.filter(username=_lockout_key(username)).delete()
 
 
 def grantable_roles(*, actor: User, organisation: Organisation) -> QuerySet[Role]:

@@ -9,6 +9,24 @@ app_name = "core"
 urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/login/verify/", views.login_verify_view, name="login-verify"),
+    path(
+        "accounts/login/passkey/options/",
+        views.passkey_login_options_view,
+        name="passkey-login-options",
+    ),
+    path("accounts/login/passkey/", views.passkey_login_view, name="passkey-login"),
+    path("accounts/passkeys/", views.passkeys_view, name="passkeys"),
+    path(
+        "accounts/passkeys/register/options/",
+        views.passkey_register_options_view,
+        name="passkey-register-options",
+    ),
+    path("accounts/passkeys/register/", views.passkey_register_view, name="passkey-register"),
+    path(
+        "accounts/passkeys/<int:passkey_id>/delete/",
+        views.passkey_delete_view,
+        name="passkey-delete",
+    ),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/", views.account_view, name="account"),
     path("accounts/two-factor/", views.two_factor_view, name="two-factor"),

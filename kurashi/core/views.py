@@ -2,6 +2,7 @@
 
 import base64
 from io import BytesIO
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
@@ -9,11 +10,13 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,11 +24,11 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from kurashi.core import services
-from kurashi.core.audit import client_address, record_audit
+from kurashi.core import passkeys, services, throttle
+from kurashi.core.audit import record_audit
 from kurashi.core.auth import authenticated_user
 from kurashi.core.forms import AddMemberForm, LoginForm, TokenForm
-from kurashi.core.models import Membership, Organisation, User
+from kurashi.core.models import Membership, Organisation, Passkey, User
 from kurashi.core.otp import SealedTOTPDevice as TOTPDevice
 from kurashi.core.permissions import has_permission, require_permission
 
@@ -42,26 +45,53 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     return reverse("portal:home")
 
 
+def _throttled(form: Any, wait: int) -> None:
+    form.add_error(
+        None,
+        ngettext(
+            "Too many failed attempts from this device or network. Wait %(seconds)d second and "
+            "try again. Signing in with a passkey is never delayed.",
+            "Too many failed attempts from this device or network. Wait %(seconds)d seconds and "
+            "try again. Signing in with a passkey is never delayed.",
+            wait,
+        )
+        % {"seconds": wait},
+    )
+
+
+def _with_retry_after(response: HttpResponse, wait: int) -> HttpResponse:
+    if wait:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _signed_in(
+    request: HttpRequest, user: User, next_url: str, *, detail: dict[str, str] | None = None
+) -> HttpResponse:
+    response = HttpResponseRedirect(next_url)
+    throttle.remember_device(request, response, user)
+    record_audit(actor=user, action="core.login", obj=user, request=request, detail=detail or {})
+    return response
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = LoginForm(request.POST or None)
+    wait = 0
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        address = client_address(request)
-        if services.is_login_locked(username=username, ip_address=address):
-            form.add_error(
-                None,
-                _(
-                    "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
-                ),
-            )
+        client = throttle.login_client(request, username)
+        wait = throttle.wait_seconds(client)
+        if wait:
+            _throttled(form, wait)  # not checked, not counted: waiting is the only way on
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                services.record_login_failure(username=username, ip_address=address)
+                throttle.record_failure(client)
                 record_audit(
                     actor=None,
                     action="core.login.failed",
@@ -72,15 +102,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     None, _("The username/e-mail address or the password is not correct.")
                 )
             else:
-                services.clear_login_failures(username=username)
+                throttle.record_success(client)
                 if user_has_device(user, confirmed=True):
                     request.session[PENDING_USER_KEY] = user.pk
                     request.session[PENDING_NEXT_KEY] = next_url
                     return redirect("core:login-verify")
                 login(request, user, backend=BACKEND)
-                record_audit(actor=user, action="core.login", obj=user, request=request)
-                return HttpResponseRedirect(next_url)
-    return render(request, "core/login.html", {"form": form, "next": next_url})
+                return _signed_in(request, user, next_url)
+    response = render(request, "core/login.html", {"form": form, "next": next_url})
+    return _with_retry_after(response, wait)
 
 
 @csrf_protect
@@ -91,15 +121,12 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("core:login")
     form = TokenForm(request.POST or None)
+    wait = 0
     if request.method == "POST" and form.is_valid():
-        address = client_address(request)
-        if services.is_login_locked(username=user.get_username(), ip_address=address):
-            form.add_error(
-                None,
-                _(
-                    "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
-                ),
-            )
+        client = throttle.login_client(request, user.get_username())
+        wait = throttle.wait_seconds(client)
+        if wait:
+            _throttled(form, wait)
         else:
             device = next(
                 (
@@ -110,7 +137,7 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
                 None,
             )
             if device is None:
-                services.record_login_failure(username=user.get_username(), ip_address=address)
+                throttle.record_failure(client)
                 record_audit(actor=None, action="core.login.otp_failed", obj=user, request=request)
                 form.add_error(
                     "token", _("The code is not correct or has expired. Enter the current code.")
@@ -120,15 +147,117 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
                 request.session.pop(PENDING_USER_KEY, None)
                 login(request, user, backend=BACKEND)
                 otp_login(request, device)
-                record_audit(
-                    actor=user,
-                    action="core.login",
-                    obj=user,
-                    request=request,
-                    detail={"second_factor": "totp"},
-                )
-                return HttpResponseRedirect(next_url)
-    return render(request, "core/login_verify.html", {"form": form})
+                return _signed_in(request, user, next_url, detail={"second_factor": "totp"})
+    response = render(
+        request,
+        "core/login_verify.html",
+        {
+            "form": form,
+            "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "has_passkey": Passkey.objects.filter(user=user, confirmed=True).exists(),
+        },
+    )
+    return _with_retry_after(response, wait)
+
+
+# --- passkeys ------------------------------------------------------------------------------------
+
+
+def _json_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": message}, status=status)
+
+
+@csrf_protect
+@require_POST
+def passkey_login_options_view(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING_USER_KEY)
+    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
+    options = passkeys.authentication_options(request, user)
+    return HttpResponse(options, content_type="application/json")
+
+
+@csrf_protect
+@require_POST
+def passkey_login_view(request: HttpRequest) -> HttpResponse:
+    """The browser's answer to the challenge: signs in (or completes the second step)."""
+    try:
+        data = passkeys.parse_json(request.body)
+        passkey = passkeys.authenticate(request, dict(data.get("credential") or {}))
+    except passkeys.PasskeyError:
+        record_audit(actor=None, action="core.login.passkey_failed", request=request)
+        return _json_error(
+            _("The passkey was not accepted. Try again, or sign in with your password.")
+        )
+    user = passkey.user
+    pending = request.session.get(PENDING_USER_KEY)
+    if pending and pending != user.pk:
+        return _json_error(
+            _("The passkey was not accepted. Try again, or sign in with your password.")
+        )
+    next_url = request.session.pop(PENDING_NEXT_KEY, None) or _safe_next(
+        request, str(data.get("next") or "")
+    )
+    request.session.pop(PENDING_USER_KEY, None)
+    login(request, user, backend=BACKEND)
+    otp_login(request, passkey)
+    response = JsonResponse({"ok": True, "next": next_url})
+    throttle.remember_device(request, response, user)
+    step = "second_factor" if pending else "method"
+    record_audit(
+        actor=user, action="core.login", obj=user, request=request, detail={step: "passkey"}
+    )
+    return response
+
+
+@login_required
+@never_cache
+def passkeys_view(request: HttpRequest) -> HttpResponse:
+    user = authenticated_user(request)
+    return render(
+        request,
+        "core/passkeys.html",
+        {"passkeys": Passkey.objects.filter(user=user).order_by("created_at")},
+    )
+
+
+@login_required
+@require_POST
+def passkey_register_options_view(request: HttpRequest) -> HttpResponse:
+    options = passkeys.registration_options(request, authenticated_user(request))
+    return HttpResponse(options, content_type="application/json")
+
+
+@login_required
+@require_POST
+def passkey_register_view(request: HttpRequest) -> HttpResponse:
+    user = authenticated_user(request)
+    try:
+        data = passkeys.parse_json(request.body)
+        passkey = passkeys.register(
+            request, user, dict(data.get("credential") or {}), str(data.get("name") or "")
+        )
+    except passkeys.PasskeyError:
+        return _json_error(_("The passkey could not be added. Try again."))
+    messages.success(request, _("The passkey %(name)s was added.") % {"name": passkey.name})
+    return JsonResponse({"ok": True})
+
+
+@login_required
+@require_POST
+def passkey_delete_view(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    user = authenticated_user(request)
+    passkey = get_object_or_404(Passkey, pk=passkey_id, user=user)
+    with transaction.atomic():
+        record_audit(
+            actor=user,
+            action="core.passkey.remove",
+            obj=user,
+            request=request,
+            detail={"passkey": passkey.name},
+        )
+        passkey.delete()
+    messages.success(request, _("The passkey %(name)s was removed.") % {"name": passkey.name})
+    return redirect("core:passkeys")
 
 
 @require_POST
@@ -157,7 +286,10 @@ def account_view(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "manageable": list(dict.fromkeys(manageable)),
-            "has_two_factor": user_has_device(request.user, confirmed=True),
+            "has_two_factor": TOTPDevice.objects.filter(
+                user=authenticated_user(request), confirmed=True
+            ).exists(),
+            "passkey_count": Passkey.objects.filter(user=authenticated_user(request)).count(),
         },
     )
 
@@ -174,7 +306,7 @@ def _qr_svg(data: str) -> str:
 def two_factor_view(request: HttpRequest) -> HttpResponse:
     """Enable TOTP: show a QR code for a new (unconfirmed) device, confirm it with a first code."""
     user = authenticated_user(request)
-    if user_has_device(user, confirmed=True):
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return render(request, "core/two_factor_enabled.html", {"form": TokenForm()})
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -276,3 +408,8 @@ def organisation_member_remove_view(
     )
     messages.success(request, _("%(user)s was removed.") % {"user": membership.user})
     return redirect("core:organisation-members", slug=organisation.slug)
+
+
+def favicon_view(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: the site icon (static, hashed name)."""
+    return redirect(static("portal/favicon.svg"))

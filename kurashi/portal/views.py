@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 
 from kurashi.core import hooks
+from kurashi.core.health import may_see_health_details
 from kurashi.core.models import Municipality
 from kurashi.modules.plan.public import get_plan, list_measure_states
 
@@ -66,7 +67,8 @@ def map_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz_view(request: HttpRequest) -> JsonResponse:
-    """Machine-readable health: 200 when every component is healthy, 503 otherwise."""
+    """Machine-readable health: 200 when every component is healthy, 503 otherwise. The
+    components' details only for staff or HEALTHZ_TOKEN (kurashi.core.health)."""
     components = {}
     for check in hooks.health_checks.items():
         try:
@@ -76,12 +78,9 @@ def healthz_view(request: HttpRequest) -> JsonResponse:
         # "status" last: a check's detail must not be able to overwrite its own result.
         components[check.key] = {**detail, "status": "ok" if ok else "fail"}
     healthy = all(component["status"] == "ok" for component in components.values())
+    body: dict[str, object] = {"status": "ok" if healthy else "fail"}
+    if may_see_health_details(request):
+        body |= {"time": timezone.now().isoformat(), "components": components}
     return JsonResponse(
-        {
-            "status": "ok" if healthy else "fail",
-            "time": timezone.now().isoformat(),
-            "components": components,
-        },
-        status=200 if healthy else 503,
-        json_dumps_params={"ensure_ascii": False},
+        body, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False}
     )

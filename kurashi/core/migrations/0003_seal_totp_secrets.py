@@ -1,25 +1,8 @@
-"""TOTP secrets sealed at rest (kurashi/core/otp.py): the proxy model, and every existing device's
-hex secret sealed in place. Reversible: unsealing writes the hex back."""
+"""TOTP secrets sealed at rest (kurashi/core/otp.py): the proxy model. The sealing of existing rows
+moved to 0005 (core's sealing service), which also seals any hex secret left from before this
+migration; installations that ran this migration's own sealing ("s1:" rows) are re-sealed there."""
 
 from django.db import migrations
-
-
-def seal_existing(apps, schema_editor):
-    from kurashi.core.otp import seal_stored
-
-    device_model = apps.get_model("otp_totp", "TOTPDevice")
-    for device in device_model.objects.using(schema_editor.connection.alias).iterator():
-        sealed = seal_stored(device.key)
-        if sealed != device.key:
-            device_model.objects.filter(pk=device.pk).update(key=sealed)
-
-
-def unseal_existing(apps, schema_editor):
-    from kurashi.core.otp import open_secret
-
-    device_model = apps.get_model("otp_totp", "TOTPDevice")
-    for device in device_model.objects.using(schema_editor.connection.alias).iterator():
-        device_model.objects.filter(pk=device.pk).update(key=open_secret(device.key).hex())
 
 
 class Migration(migrations.Migration):
@@ -40,5 +23,4 @@ class Migration(migrations.Migration):
             },
             bases=("otp_totp.totpdevice",),
         ),
-        migrations.RunPython(seal_existing, unseal_existing, elidable=False),
     ]

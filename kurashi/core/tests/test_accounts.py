@@ -1,12 +1,14 @@
 """Login with username or e-mail, lockout, safe redirects, TOTP second factor, logout."""
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django_otp.oath import totp
 
 from kurashi.core.models import AuditEvent, LoginFailure, User
@@ -14,7 +16,6 @@ from kurashi.core.otp import SealedTOTPDevice as TOTPDevice
 from kurashi.testing import PASSWORD, make_user
 
 WRONG_CREDENTIALS = "The username/e-mail address or the password is not correct."
-LOCKED = "Too many failed attempts. Wait 15 minutes and try again, or ask your administrator."
 WRONG_CODE = "The code is not correct or has expired. Enter the current code."
 
 
@@ -104,8 +105,8 @@ def test_rejects_wrong_password_with_an_error_and_an_audit_event(
         "198.51.100.4",
         {"username": "alice"},
     )
-    assert list(LoginFailure.objects.values_list("username", "ip_address")) == [
-        ("alice", "198.51.100.4")
+    assert list(LoginFailure.objects.values_list("username", "ip_address", "client")) == [
+        ("alice", "198.51.100.4", "ip:198.51.100.4")
     ]
 
 
@@ -146,61 +147,121 @@ def test_successful_login_clears_earlier_failures(alice: User, client: Client) -
     assert LoginFailure.objects.filter(username="alice").count() == 0
 
 
-# --- lockout -------------------------------------------------------------------------------------
+# --- throttling: growing delays per account and client, never a lock -------------------------
 
 
-@override_settings(LOGIN_MAX_FAILURES=3)
-def test_locks_account_after_too_many_failures_even_with_right_password(
-    alice: User, client: Client
-) -> None:
-    for _ in range(3):
-        login(client, "alice", "wrong")
-
-    response = login(client, "alice")
-
-    assert response.status_code == 200
-    assert logged_in_user_id(client) is None
-    assert response.context["form"].non_field_errors() == [in_language("ja", LOCKED)]
-    assert AuditEvent.objects.filter(action="core.login").exists() is False
+def wait_message(seconds: int) -> str:
+    with translation.override("ja"):
+        return ngettext(
+            "Too many failed attempts from this device or network. Wait %(seconds)d second and "
+            "try again. Signing in with a passkey is never delayed.",
+            "Too many failed attempts from this device or network. Wait %(seconds)d seconds and "
+            "try again. Signing in with a passkey is never delayed.",
+            seconds,
+        ) % {"seconds": seconds}
 
 
-@override_settings(LOGIN_MAX_FAILURES=3)
-def test_lockout_counts_failures_by_email_in_any_case(alice: User, client: Client) -> None:
-    for identifier in ("ALICE@example.test", "alice@EXAMPLE.test", "Alice@Example.test"):
-        login(client, identifier, "wrong")
-
-    login(client, "alice@example.test")
-
-    assert logged_in_user_id(client) is None
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+OFFICE = {"REMOTE_ADDR": "198.51.100.4"}
 
 
-@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_SECONDS=900)
-def test_lockout_ends_after_lockout_seconds(alice: User, client: Client, time_machine) -> None:
-    time_machine.move_to(timezone.now(), tick=False)
-    for _ in range(3):
-        login(client, "alice", "wrong")
-    time_machine.shift(timedelta(seconds=901))
+def test_anonymous_failures_never_lock_the_owner_out(alice: User, client: Client) -> None:
+    """Issue 15: ten wrong passwords from anywhere locked an evacuation-order approver out for
+    15 minutes. The attacker's failures only slow the attacker down."""
+    attacker = Client()
+    for _ in range(10):
+        login(attacker, "alice", "wrong", **ATTACKER)
 
-    response = login(client, "alice")
+    response = login(client, "alice", **OFFICE)
 
     assert response.status_code == 302
     assert logged_in_user_id(client) == str(alice.pk)
 
 
-@override_settings(LOGIN_MAX_FAILURES=2)
-def test_locks_an_address_that_guesses_many_accounts(alice: User, client: Client) -> None:
-    # An address may fail LOGIN_MAX_FAILURES × 5 times before every login from it is refused.
-    for n in range(10):
-        login(client, f"guess-{n}", "wrong", REMOTE_ADDR="192.0.2.99")
+@override_settings(LOGIN_FREE_FAILURES=3)
+def test_failures_from_one_client_bring_growing_delays(
+    alice: User, client: Client, time_machine: Any
+) -> None:
+    time_machine.move_to(timezone.now(), tick=False)
+    for _ in range(3):
+        assert login(client, "alice", "wrong", **ATTACKER).status_code == 200
 
-    locked = login(client, "alice", REMOTE_ADDR="192.0.2.99")
-    elsewhere = Client()
-    allowed = login(elsewhere, "alice", REMOTE_ADDR="198.51.100.4")
-
+    early = login(client, "alice", **ATTACKER)  # even the right password is not checked now
+    assert early.status_code == 429
+    assert early["Retry-After"] == "1"
+    assert early.context["form"].non_field_errors() == [wait_message(1)]
     assert logged_in_user_id(client) is None
-    assert locked.context["form"].non_field_errors() == [in_language("ja", LOCKED)]
+    assert LoginFailure.objects.count() == 3  # a refused attempt is not counted
+
+    time_machine.shift(timedelta(seconds=1))
+    assert login(client, "alice", "wrong", **ATTACKER).status_code == 200
+    assert login(client, "alice", **ATTACKER)["Retry-After"] == "2"
+    time_machine.shift(timedelta(seconds=2))
+    assert login(client, "alice", "wrong", **ATTACKER).status_code == 200
+    assert login(client, "alice", **ATTACKER)["Retry-After"] == "4"
+    time_machine.shift(timedelta(seconds=4))
+
+    assert login(client, "alice", **ATTACKER).status_code == 302
+    assert logged_in_user_id(client) == str(alice.pk)
+
+
+@override_settings(LOGIN_FREE_FAILURES=3, LOGIN_MAX_DELAY_SECONDS=60)
+def test_delays_stop_growing_at_the_maximum(alice: User, client: Client, time_machine: Any) -> None:
+    time_machine.move_to(timezone.now(), tick=False)
+    for _ in range(20):
+        login(client, "alice", "wrong", **ATTACKER)
+        time_machine.shift(timedelta(seconds=61))
+    login(client, "alice", "wrong", **ATTACKER)
+    assert login(client, "alice", **ATTACKER)["Retry-After"] == "60"
+
+
+@override_settings(LOGIN_FREE_FAILURES=3)
+def test_failures_count_by_email_in_any_case(alice: User, client: Client) -> None:
+    for identifier in ("ALICE@example.test", "alice@EXAMPLE.test", "Alice@Example.test"):
+        login(client, identifier, "wrong", **ATTACKER)
+
+    assert login(client, "alice", **ATTACKER).status_code == 429
+    assert logged_in_user_id(client) is None
+
+
+@override_settings(LOGIN_UNTRUSTED_FREE_FAILURES=5, LOGIN_UNTRUSTED_MAX_DELAY_SECONDS=60)
+def test_a_distributed_guess_slows_new_clients_but_not_the_owners_trusted_device(
+    alice: User, client: Client
+) -> None:
+    assert login(client, "alice", **OFFICE).status_code == 302  # the owner's browser
+    client.post("/accounts/logout/")
+    for number in range(6):
+        login(Client(), "alice", "wrong", REMOTE_ADDR=f"203.0.113.{number + 1}")
+
+    stranger = login(Client(), "alice", REMOTE_ADDR="192.0.2.200")
+    owner = login(client, "alice", REMOTE_ADDR="192.0.2.201")  # a new network, her own browser
+
+    assert stranger.status_code == 429
+    assert int(stranger["Retry-After"]) <= 60
+    assert owner.status_code == 302
+    assert logged_in_user_id(client) == str(alice.pk)
+
+
+@override_settings(LOGIN_ADDRESS_FREE_FAILURES=10)
+def test_an_address_that_sprays_many_accounts_is_slowed_down(alice: User, client: Client) -> None:
+    for number in range(10):
+        login(client, f"guess-{number}", "wrong", **ATTACKER)
+
+    slowed = login(client, "alice", **ATTACKER)
+    elsewhere = Client()
+    allowed = login(elsewhere, "alice", **OFFICE)
+
+    assert slowed.status_code == 429
+    assert logged_in_user_id(client) is None
     assert allowed.status_code == 302
     assert logged_in_user_id(elsewhere) == str(alice.pk)
+
+
+def test_a_forged_trusted_device_cookie_counts_as_none(alice: User, client: Client) -> None:
+    client.cookies["kurashi_device"] = "forged"
+    with override_settings(LOGIN_FREE_FAILURES=1):
+        login(client, "alice", "wrong", **ATTACKER)
+        assert login(client, "alice", **ATTACKER).status_code == 429
 
 
 # --- next ---------------------------------------------------------------------------------------
@@ -339,19 +400,17 @@ def test_wrong_code_does_not_log_in(alice: User, alice_device: TOTPDevice, clien
     assert LoginFailure.objects.filter(username="alice").count() == 1
 
 
-@override_settings(LOGIN_MAX_FAILURES=2, OTP_TOTP_THROTTLE_FACTOR=0)
-def test_locks_second_step_after_too_many_wrong_codes(
-    alice_device: TOTPDevice, client: Client
-) -> None:
+@override_settings(LOGIN_FREE_FAILURES=2, OTP_TOTP_THROTTLE_FACTOR=0)
+def test_wrong_codes_delay_the_second_step(alice_device: TOTPDevice, client: Client) -> None:
     login(client, "alice")
     for _ in range(2):
         client.post("/accounts/login/verify/", {"token": wrong_token(alice_device)})
 
     response = client.post("/accounts/login/verify/", {"token": current_token(alice_device)})
 
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert logged_in_user_id(client) is None
-    assert response.context["form"].non_field_errors() == [in_language("ja", LOCKED)]
+    assert response.context["form"].non_field_errors() == [wait_message(1)]
 
 
 def test_second_step_without_a_password_sends_back_to_login(
@@ -429,27 +488,78 @@ def test_account_page_needs_login(db: None, client: Client) -> None:
     assert response["Location"] == "/accounts/login/?next=/accounts/"
 
 
-def test_totp_secret_is_sealed_at_rest_and_old_hex_rows_still_work(alice: User) -> None:
-    """The database holds "s1:…" (AES-GCM under OTP_SEAL_KEY), never the hex secret; a device
-    saved before sealing (hex) still verifies and is sealed by the migration's function."""
+def test_totp_secret_is_sealed_at_rest_and_bound_to_its_user(alice: User) -> None:
+    """The database holds "sv1:…" (core's sealing service), never the hex secret; a sealed secret
+    copied onto another user's device does not open there."""
     from django.db import connection
-    from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
 
-    from kurashi.core.otp import open_secret, seal_stored
+    from kurashi.core.sealing import SealError
 
     device = TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=True)
     raw = device.bin_key
     with connection.cursor() as cursor:
         cursor.execute("SELECT key FROM otp_totp_totpdevice WHERE id = %s", [device.pk])
         (stored,) = cursor.fetchone()
-    assert stored.startswith("s1:")
+    assert stored.startswith("sv1:k1:")
     assert raw.hex() not in stored
     assert len(stored) <= 80
-    assert open_secret(stored) == raw
     assert device.verify_token(current_token(device))
 
-    legacy = PlainTOTPDevice.objects.create(user=alice, name="legacy", confirmed=True)
-    hex_key = legacy.key
-    proxy = TOTPDevice.objects.get(pk=legacy.pk)
-    assert proxy.bin_key.hex() == hex_key  # not yet sealed: still opens
-    assert open_secret(seal_stored(hex_key)).hex() == hex_key
+    stolen = TOTPDevice.objects.create(user=make_user("bob"), name="copy", confirmed=True)
+    TOTPDevice.objects.filter(pk=stolen.pk).update(key=stored)
+    with pytest.raises(SealError):
+        TOTPDevice.objects.get(pk=stolen.pk).bin_key  # noqa: B018
+
+
+def test_totp_secrets_survive_a_new_secret_key(alice: User, settings: object) -> None:
+    device = TOTPDevice.objects.create(user=alice, name="authenticator", confirmed=True)
+    raw = device.bin_key
+    settings.SECRET_KEY = "a completely different secret key for this installation"  # type: ignore[attr-defined]
+    assert TOTPDevice.objects.get(pk=device.pk).bin_key == raw
+
+
+def test_migration_reseals_hex_and_old_own_key_secrets(
+    alice: User, settings: object, tmp_path: Path
+) -> None:
+    """Rows from before 0003 (hex) and from 0003's own scheme ("s1:", AES-GCM under the
+    OTP_SEAL_KEY file) end up under the sealing service, opening to the same secret."""
+    import base64
+    import hashlib
+    import importlib
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from django.apps import apps
+    from django.db import connection
+    from django_otp.plugins.otp_totp.models import TOTPDevice as PlainTOTPDevice
+
+    migration = importlib.import_module("kurashi.core.migrations.0005_reseal_totp_secrets")
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    settings.OTP_SEAL_KEY = ""  # type: ignore[attr-defined]
+    (tmp_path / "otp_seal_key").write_text("the old installation key")
+    old_key = hashlib.sha256(b"the old installation key").digest()
+    hex_device = PlainTOTPDevice.objects.create(user=alice, name="hex", confirmed=True)
+    own_raw = secrets.token_bytes(20)
+    nonce = secrets.token_bytes(12)
+    own_sealed = (
+        "s1:"
+        + base64.b64encode(
+            nonce + AESGCM(old_key).encrypt(nonce, own_raw, b"kurashi.totp")
+        ).decode()
+    )
+    own_device = PlainTOTPDevice.objects.create(user=alice, name="s1", confirmed=True)
+    PlainTOTPDevice.objects.filter(pk=own_device.pk).update(key=own_sealed)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection  # type: ignore[attr-defined]
+    migration.reseal(apps, editor)
+
+    assert TOTPDevice.objects.get(pk=hex_device.pk).bin_key.hex() == hex_device.key
+    assert TOTPDevice.objects.get(pk=own_device.pk).bin_key == own_raw
+    stored = set(PlainTOTPDevice.objects.values_list("key", flat=True))
+    assert all(key.startswith("sv1:") for key in stored)
+    migration.unseal(apps, editor)
+    assert PlainTOTPDevice.objects.get(pk=own_device.pk).key == own_raw.hex()

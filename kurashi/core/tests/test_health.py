@@ -26,8 +26,39 @@ def noop_task() -> None:
     """A task for the queue-health tests; never run."""
 
 
-def test_reports_ok_for_database_and_tasks_under_test_settings(db: None, client: Client) -> None:
-    response = client.get("/healthz")
+@pytest.fixture
+def monitor(settings: object) -> Client:
+    """A monitoring system with the /healthz token."""
+    settings.HEALTHZ_TOKEN = "monitor-token-1234"  # type: ignore[attr-defined]
+    return Client(headers={"Authorization": "Bearer monitor-token-1234"})
+
+
+def test_the_public_sees_only_ok_or_fail(db: None, client: Client, settings: object) -> None:
+    settings.HEALTHZ_TOKEN = "monitor-token-1234"  # type: ignore[attr-defined]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    wrong = client.get("/healthz", headers={"Authorization": "Bearer guess"})
+    assert wrong.json() == {"status": "ok"}
+    failing = hooks.HealthCheck(key="jma-feed", check=lambda: (False, {"error": "internal"}))
+    with hooks.health_checks.temporarily(failing):
+        response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (503, {"status": "fail"})
+
+
+def test_signed_in_residents_see_only_ok_or_fail(client: Client, resident: object) -> None:
+    client.force_login(resident)  # type: ignore[arg-type]
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_staff_see_the_details(client: Client, django_user_model: object) -> None:
+    operator = django_user_model.objects.create_user(  # type: ignore[attr-defined]
+        username="operator", password="x", is_staff=True
+    )
+    client.force_login(operator)
+    assert client.get("/healthz").json()["components"]["database"]["status"] == "ok"
+
+
+def test_reports_ok_for_database_and_tasks_under_test_settings(db: None, monitor: Client) -> None:
+    response = monitor.get("/healthz")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -38,29 +69,30 @@ def test_reports_ok_for_database_and_tasks_under_test_settings(db: None, client:
     assert (database["status"], database["vendor"]) == ("ok", connection.vendor)
     assert isinstance(database["latency_ms"], float)
     assert body["components"]["tasks"] == {"status": "ok", "backend": "ImmediateBackend"}
-    assert list(body["components"])[:2] == ["database", "tasks"]
+    assert list(body["components"])[:3] == ["database", "tasks", "processes"]
+    assert body["components"]["processes"] == {"status": "ok", "supervised": False}
 
 
-def test_answers_503_when_a_registered_check_fails(db: None, client: Client) -> None:
+def test_answers_503_when_a_registered_check_fails(db: None, monitor: Client) -> None:
     failing = hooks.HealthCheck(key="jma-feed", check=lambda: (False, {"last_seen": None}))
 
     with hooks.health_checks.temporarily(failing):
-        response = client.get("/healthz")
+        response = monitor.get("/healthz")
 
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"
     assert body["components"]["jma-feed"] == {"status": "fail", "last_seen": None}
     assert body["components"]["database"]["status"] == "ok"
-    assert client.get("/healthz").status_code == 200  # the check is gone again
+    assert monitor.get("/healthz").status_code == 200  # the check is gone again
 
 
-def test_answers_503_when_a_check_raises(db: None, client: Client) -> None:
+def test_answers_503_when_a_check_raises(db: None, monitor: Client) -> None:
     def broken() -> tuple[bool, dict[str, object]]:
         raise ConnectionError("redis unreachable")
 
     with hooks.health_checks.temporarily(hooks.HealthCheck(key="cache", check=broken)):
-        response = client.get("/healthz")
+        response = monitor.get("/healthz")
 
     assert response.status_code == 503
     assert response.json()["components"]["cache"] == {
@@ -70,12 +102,12 @@ def test_answers_503_when_a_check_raises(db: None, client: Client) -> None:
 
 
 def test_a_failing_check_cannot_report_itself_ok_through_its_detail(
-    db: None, client: Client
+    db: None, monitor: Client
 ) -> None:
     liar = hooks.HealthCheck(key="liar", check=lambda: (False, {"status": "ok"}))
 
     with hooks.health_checks.temporarily(liar):
-        response = client.get("/healthz")
+        response = monitor.get("/healthz")
 
     assert response.status_code == 503
     assert response.json()["components"]["liar"] == {"status": "fail"}

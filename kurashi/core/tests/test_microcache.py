@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kurashi.core.microcache import MicroCache, freshness_seconds
+from kurashi.core.microcache import MicroCache, freshness_seconds, from_settings
 
 PREFIXES = ("/disaster/emergency/", "/en/disaster/emergency/")
 
@@ -295,3 +295,19 @@ def test_event_streams_are_never_coalesced_or_kept() -> None:
     asyncio.run(many())
     assert app.calls == 20
     assert cache.hits == 0
+
+
+def test_a_visitor_with_the_configured_session_cookie_always_reaches_django(
+    settings: Any,
+) -> None:
+    """kurashi/asgi.py builds the cache from settings: a renamed session cookie (e.g. a
+    __Host- prefix in production) must still mark a signed-in visitor."""
+    settings.SESSION_COOKIE_NAME = "__Host-kurashi"
+    settings.MICROCACHE_PATH_PREFIXES = ["/"]
+    app = App(PUBLIC)
+    cache = from_settings(app)
+
+    request(cache, scope("/"))  # an anonymous visitor: stored
+    request(cache, scope("/", headers=[(b"cookie", b"__Host-kurashi=abc")]))
+
+    assert app.calls == 2

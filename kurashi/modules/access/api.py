@@ -8,6 +8,7 @@
 from django.http import Http404, HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
+from ninja.security import django_auth
 
 from kurashi.modules.access import selectors
 from kurashi.modules.access.models import CaptionSession
@@ -36,7 +37,8 @@ def caption_session(request: HttpRequest, slug: str) -> CaptionSessionOut:
     )
 
 
-@router.get("/statistics/{year}/{month}/", response=list[StatisticsRowOut])
+# Session authentication, so that the OpenAPI document says it is not open (it answered 403).
+@router.get("/statistics/{year}/{month}/", response=list[StatisticsRowOut], auth=django_auth)
 def statistics(request: HttpRequest, year: int, month: int) -> list[StatisticsRowOut]:
     if not selectors.can_coordinate(request.user):
         raise HttpError(403, "access.coordinate_dispatch required")

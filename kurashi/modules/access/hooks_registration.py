@@ -1,5 +1,5 @@
 """What the access module contributes to the portal: plan measure 1.4, navigation, an
-indicator, and the demo loader."""
+indicator, the demo loader, and its sealed values (for key rotation)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +7,7 @@ from kurashi.core import hooks
 
 
 def register() -> None:
+    from kurashi.modules.access import crypto
     from kurashi.modules.access.demo import load_demo
     from kurashi.modules.access.selectors import count_requests_this_month
 
@@ -36,5 +37,14 @@ def register() -> None:
             label=_("Hearing-impaired support centre: roles, interpreters, a resident (demo)"),
             load=load_demo,
             order=96,
+        )
+    )
+    hooks.sealed_values.register(
+        hooks.SealedValues(
+            key="access.medical-notes",
+            label=_("Medical notes of text-119 registrations"),
+            count_by_key=crypto.count_by_key,
+            reseal=crypto.reseal_all,
+            order=20,
         )
     )

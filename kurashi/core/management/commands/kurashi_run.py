@@ -1,20 +1,20 @@
 import os
-import signal
-import subprocess
-import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from kurashi.core import hooks
+from kurashi.core.supervisor import STATE_ENV, ChildSpec, Supervisor
 
 
 class Command(BaseCommand):
     help = (
         "Serve Kurashi (ASGI, uvicorn) with one task worker and the modules' background processes "
-        "beside it, and print the URL."
+        "beside it (each restarted if it dies), and print the URL."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -28,20 +28,41 @@ class Command(BaseCommand):
             action="store_true",
             help="Start neither a task worker nor background processes.",
         )
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help="STATIC_ROOT is already collected for this code (test servers share one).",
+        )
 
     def handle(
-        self, *args: Any, host: str, port: int, web_workers: int, no_worker: bool, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        web_workers: int,
+        no_worker: bool,
+        no_collectstatic: bool,
+        **options: Any,
     ) -> None:
-        call_command("collectstatic", interactive=False, verbosity=0)
-        helpers: list[subprocess.Popen[bytes]] = []
+        if not no_collectstatic:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        supervisor = None
         if not no_worker:
-            commands = [
-                ("worker",),
-                *(p.argv for p in hooks.background_processes.items() if p.enabled()),
+            specs = [
+                ChildSpec(key="worker", argv=("worker",)),
+                *(
+                    ChildSpec(key=p.key, argv=p.argv)
+                    for p in hooks.background_processes.items()
+                    if p.enabled()
+                ),
             ]
-            for argv in commands:
-                helpers.append(subprocess.Popen([sys.executable, "-m", "kurashi", *argv]))  # noqa: S603
-                self.stdout.write(f"started: kurashi {' '.join(argv)}")
+            state_path = Path(settings.VAR_DIR) / "run" / f"supervisor-{os.getpid()}.json"
+            # The web workers inherit it and report the children in /healthz.
+            os.environ[STATE_ENV] = str(state_path)
+            supervisor = Supervisor(specs, state_path=state_path)
+            supervisor.start()
+            for spec in specs:
+                self.stdout.write(f"started: kurashi {' '.join(spec.argv)} (restarted if it dies)")
         shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         self.stdout.write(
             self.style.SUCCESS(
@@ -59,10 +80,5 @@ class Command(BaseCommand):
                 lifespan="off",
             )
         finally:
-            for helper in helpers:
-                helper.send_signal(signal.SIGTERM)
-            for helper in helpers:
-                try:
-                    helper.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    helper.kill()
+            if supervisor is not None:
+                supervisor.stop()

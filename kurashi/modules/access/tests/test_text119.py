@@ -1,9 +1,14 @@
 """Text 119: registration, the call lifecycle, permissions by fire HQ area, EMS case."""
 
+import importlib
 import json
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -11,7 +16,7 @@ from kurashi.core.models import AuditEvent
 from kurashi.modules.access import selectors, services
 from kurashi.modules.access.crypto import decrypt_text
 from kurashi.modules.access.models import Message, Text119Call, Text119Profile
-from kurashi.modules.access.tests.conftest import World
+from kurashi.modules.access.tests.conftest import World, register
 from kurashi.modules.access.tests.factories import KARATSU_CITY_HALL, make_call
 from kurashi.testing.builders import make_user
 
@@ -23,7 +28,62 @@ def bodies(call: Text119Call) -> list[tuple[int, str, str]]:
 def test_medical_notes_are_stored_encrypted(world: World) -> None:
     profile = Text119Profile.objects.get(user=world.resident)
     assert "ペニシリン" not in profile.medical_notes_encrypted
-    assert decrypt_text(profile.medical_notes_encrypted) == "ペニシリンアレルギー"
+    assert profile.medical_notes_encrypted.startswith("sv1:")
+    notes = decrypt_text(profile.medical_notes_encrypted, user_id=world.resident.pk)
+    assert notes == "ペニシリンアレルギー"
+
+
+def test_medical_notes_survive_a_new_secret_key(
+    world: World, client: Client, settings: Any
+) -> None:
+    """Issue 15: the notes were sealed under a key derived from SECRET_KEY; rotating it made
+    them unreadable for the fire HQ."""
+    settings.SECRET_KEY = "a new secret key after a suspected leak, long and random enough"
+    profile = Text119Profile.objects.get(user=world.resident)
+    assert decrypt_text(profile.medical_notes_encrypted, user_id=world.resident.pk) == (
+        "ペニシリンアレルギー"
+    )
+    call = make_call(world.resident)
+    client.force_login(world.dispatcher)
+    page = client.get(reverse("access:console-call", args=[call.public_id]))
+    assert "ペニシリンアレルギー" in page.content.decode()
+
+
+def test_notes_moved_to_another_residents_row_do_not_open(world: World) -> None:
+    stolen = Text119Profile.objects.get(user=world.resident).medical_notes_encrypted
+    with pytest.raises(ValueError, match="altered or belongs elsewhere"):
+        decrypt_text(stolen, user_id=world.other_resident.pk)
+
+
+def test_migration_reseals_notes_sealed_under_secret_key(world: World, settings: Any) -> None:
+    """Migration 0002: Fernet tokens under the SECRET_KEY-derived key (also a fallback key) are
+    re-sealed; after that a new SECRET_KEY changes nothing. Unreadable ones are left alone."""
+    migration = importlib.import_module(
+        "kurashi.modules.access.migrations.0002_reseal_medical_notes"
+    )
+    settings.SECRET_KEY = "the current secret key of this installation, long and random"
+    settings.SECRET_KEY_FALLBACKS = ["the previous secret key, still listed as a fallback"]
+    legacy = {
+        world.resident: migration._fernet(settings.SECRET_KEY).encrypt("ペニシリン".encode()),
+        world.other_resident: migration._fernet(settings.SECRET_KEY_FALLBACKS[0]).encrypt(
+            "喘息".encode()
+        ),
+    }
+    for user, token in legacy.items():
+        Text119Profile.objects.filter(user=user).update(medical_notes_encrypted=token.decode())
+    lost = migration._fernet("a key nobody has any more").encrypt(b"x").decode()
+    orphan = register(make_user("orphan-resident"))
+    Text119Profile.objects.filter(pk=orphan.pk).update(medical_notes_encrypted=lost)
+
+    editor = SimpleNamespace(connection=connection)
+    migration.reseal(apps, editor)
+
+    settings.SECRET_KEY = "rotated once more after the migration, long and random as well"
+    settings.SECRET_KEY_FALLBACKS = []
+    stored = dict(Text119Profile.objects.values_list("user_id", "medical_notes_encrypted"))
+    assert decrypt_text(stored[world.resident.pk], user_id=world.resident.pk) == "ペニシリン"
+    assert decrypt_text(stored[world.other_resident.pk], user_id=world.other_resident.pk) == "喘息"
+    assert stored[orphan.user_id] == lost
 
 
 def test_call_is_routed_by_gps_position_to_the_municipality(world: World) -> None:

@@ -85,7 +85,9 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 "municipality_code": profile.municipality_code,
                 "address": profile.address,
                 "hearing": profile.hearing,
-                "medical_notes": decrypt_text(profile.medical_notes_encrypted),
+                "medical_notes": decrypt_text(
+                    profile.medical_notes_encrypted, user_id=profile.user_id
+                ),
                 "contacts": profile.contacts,
             }
         )
@@ -256,7 +258,11 @@ def console_call_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     profile = getattr(call.caller, "text119_profile", None)
     services.record_profile_read(actor=_user(request), call=call, request=request)
     try:
-        medical_notes = decrypt_text(profile.medical_notes_encrypted) if profile else ""
+        medical_notes = (
+            decrypt_text(profile.medical_notes_encrypted, user_id=profile.user_id)
+            if profile
+            else ""
+        )
     except ValueError:
         medical_notes = _("(cannot be decrypted)")
     return render(

@@ -115,6 +115,17 @@ def submit_report(request: HttpRequest) -> Status[dict[str, object]]:
         % {"limit": services.megabytes(limit)}
     }
     if services.body_too_large(request):
+        if request.content_type != "multipart/form-data":  # e.g. 30 MB of JSON: no photo at all
+            return Status(
+                413,
+                {
+                    "detail": _(
+                        "The request is too large (limit %(limit)s MB). Send the report as "
+                        "multipart/form-data."
+                    )
+                    % {"limit": services.megabytes(limit)}
+                },
+            )
         return Status(413, too_large)
     limiter = services.PhotoSizeLimit(request, limit)
     request.upload_handlers.insert(0, limiter)

@@ -127,7 +127,7 @@ def situation_view(request: HttpRequest, variant: str = "") -> HttpResponse:
         "variant": variant,
         "emergency_url": reverse(_name("disaster:emergency", variant)),
     }
-    return render_page(request, "disaster/portal/_situation.html", context, variant=variant)
+    return render_page(request, "disaster/portal/situation.html", context, variant=variant)
 
 
 @require_safe

@@ -85,7 +85,7 @@ def test_no_two_factor_secret_readable_in_a_raw_dump(populated: World) -> None:
         assert len(raw) == 20  # the sealed key still opens to the real secret
         for form in (raw.hex(), raw.hex().upper(), base64.b32encode(raw).decode().rstrip("=")):
             assert form not in dump
-        assert device.key.startswith("s1:")
+        assert device.key.startswith("sv1:")  # core's sealing service
 
 
 def test_key_rotation_keeps_old_data_readable(populated: World) -> None:

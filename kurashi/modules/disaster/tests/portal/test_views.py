@@ -205,7 +205,9 @@ def test_situation_partial_is_the_refreshable_table(client: Client) -> None:
     assert response.status_code == 200
     assert response["Cache-Control"] == "public, max-age=5"
     html = response.content.decode()
-    assert "<html" not in html
+    # A small document of its own (lang, title: issue 15); portal.js takes its body's children.
+    assert '<html lang="ja">' in html
+    assert "<main" not in html  # inserted into the portal's main, never a second one
     assert f'<span class="level level--4">{level_text(4)}</span>' in row_of(html, SAGA)
     assert 'class="emergency-banner"' in html
 

@@ -4,6 +4,7 @@ seconds with --loop (run it beside the web server; /healthz watches its heartbea
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from kurashi.core.services import beat
@@ -16,9 +17,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--loop", action="store_true")
-        parser.add_argument("--interval", type=int, default=30)
+        parser.add_argument(
+            "--interval",
+            type=int,
+            default=None,
+            help="Seconds (default EMS_ESCALATION_INTERVAL_SECONDS).",
+        )
 
-    def handle(self, *args: Any, loop: bool, interval: int, **options: Any) -> None:
+    def handle(self, *args: Any, loop: bool, interval: int | None, **options: Any) -> None:
+        interval = interval or int(getattr(settings, "EMS_ESCALATION_INTERVAL_SECONDS", 30))
         while True:
             count = services.check_escalations()
             beat(HEARTBEAT, escalated=count)
