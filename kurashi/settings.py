@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kurashi.modules.records",
     "kurashi.modules.access",
     "kurashi.modules.archive",
+    "kurashi.modules.forms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -272,6 +273,15 @@ EMS_SSE_MAX_SECONDS = env_int("EMS_SSE_MAX_SECONDS", 300)
 # `kurashi run` starts `kurashi ems_escalate --loop` and /healthz watches its heartbeat.
 EMS_ESCALATION_WATCHER_ENABLED = env_bool("EMS_ESCALATION_WATCHER_ENABLED", True)
 
+# --- online services: forms and case workflow (plan 4.1, 4.3, 3.1) ----------------------------
+# The fake identity (GビズID, デジタル認証アプリ) and payment providers serve their own pages for the
+# demo and the tests; production sets 0 and configures real adapters (docs/forms.md).
+FORMS_FAKE_PROVIDERS_ENABLED = env_bool("FORMS_FAKE_PROVIDERS_ENABLED", True)
+FORMS_WEBHOOK_SECRET = env_secret("FORMS_WEBHOOK_SECRET", default="")
+# `kurashi run` starts `kurashi forms_tick --loop` (dispatch retries, unpaid expiry, reminders,
+# retention).
+FORMS_TICK_ENABLED = env_bool("FORMS_TICK_ENABLED", True)
+
 # --- e-mail ---------------------------------------------------------------------------------
 # Django 6.1 MAILERS. EMAIL_BACKEND=console prints mail instead (development).
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -351,6 +361,7 @@ if KURASHI_TESTING:
     WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
     EMS_ESCALATION_WATCHER_ENABLED = False  # no watcher process beside the unit tests
     NOTIFY_WATCH_ENABLED = False
+    FORMS_TICK_ENABLED = False
     TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
