@@ -60,32 +60,6 @@ def list_forms(request: HttpRequest, params: Query[ListIn]) -> list[dict[str, ob
     ]
 
 
-@router.get(
-    "/{tenant_code}/{slug}",
-    response={200: FormDefinitionOut, 404: ErrorOut},
-    summary="The published version of one form: definition and settings",
-)
-@decorate_view(cache_control(public=True, max_age=60))
-def form_definition(request: HttpRequest, tenant_code: str, slug: str) -> Status[dict[str, object]]:
-    form = selectors.get_public_form(tenant_code=tenant_code, slug=slug)
-    if form is None or form.published_version is None:
-        return Status(404, {"detail": "No published form with this tenant and identifier."})
-    version = form.published_version
-    settings = dict(version.settings)
-    settings.pop("registration", None)  # the back office's addresses are not public
-    return Status(
-        200,
-        {
-            "tenant_code": form.tenant_code,
-            "slug": form.slug,
-            "version": version.number,
-            "checksum": version.checksum,
-            "definition": version.definition,
-            "settings": settings,
-        },
-    )
-
-
 class SubmissionsIn(Schema):
     status: str = Field("", max_length=24)
     page: int = Field(1, ge=1, le=10_000)
@@ -121,4 +95,30 @@ def staff_submissions(request: HttpRequest, params: Query[SubmissionsIn]) -> Sta
             }
             for s in page
         ],
+    )
+
+
+@router.get(
+    "/{tenant_code}/{slug}",
+    response={200: FormDefinitionOut, 404: ErrorOut},
+    summary="The published version of one form: definition and settings",
+)
+@decorate_view(cache_control(public=True, max_age=60))
+def form_definition(request: HttpRequest, tenant_code: str, slug: str) -> Status[dict[str, object]]:
+    form = selectors.get_public_form(tenant_code=tenant_code, slug=slug)
+    if form is None or form.published_version is None:
+        return Status(404, {"detail": "No published form with this tenant and identifier."})
+    version = form.published_version
+    settings = dict(version.settings)
+    settings.pop("registration", None)  # the back office's addresses are not public
+    return Status(
+        200,
+        {
+            "tenant_code": form.tenant_code,
+            "slug": form.slug,
+            "version": version.number,
+            "checksum": version.checksum,
+            "definition": version.definition,
+            "settings": settings,
+        },
     )
