@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -160,7 +160,10 @@ def _require_write(model: type[models.Model], codes: Iterable[str]) -> None:
         )
 
 
-class TenantQuerySet(models.QuerySet[Any]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class TenantQuerySet(models.QuerySet[_M]):
     """Bulk writes check the scope too: a read-across scope cannot update or delete in bulk."""
 
     def _require_bulk_write(self) -> None:
@@ -179,25 +182,25 @@ class TenantQuerySet(models.QuerySet[Any]):
         self._require_bulk_write()
         return super().delete()
 
-    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+    def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
         objs = list(objs)
         _require_write(self.model, (getattr(obj, TENANT_FIELD) for obj in objs))
         return super().bulk_create(objs, *args, **kwargs)
 
-    def bulk_update(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> int:
+    def bulk_update(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> int:
         objs = list(objs)
         _require_write(self.model, (getattr(obj, TENANT_FIELD) for obj in objs))
         return super().bulk_update(objs, *args, **kwargs)
 
 
-class TenantManager(models.Manager[Any]):
+class TenantManager(models.Manager[_M]):
     """The scoped default manager: rows of the active scope's readable tenants, or an error."""
 
     _queryset_class = TenantQuerySet
 
-    def get_queryset(self) -> TenantQuerySet:
+    def get_queryset(self) -> TenantQuerySet[_M]:
         scope = _require_scope(self.model)
-        queryset = TenantQuerySet(self.model, using=self._db)
+        queryset: TenantQuerySet[_M] = TenantQuerySet(self.model, using=self._db)
         if scope.readable is None:
             return queryset
         return queryset.filter(**{f"{TENANT_FIELD}__in": sorted(scope.readable)})

@@ -61,7 +61,9 @@ def _is_filled(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     if isinstance(value, list | dict):
-        return bool(value) and any(_is_filled(v) for v in (value.values() if isinstance(value, dict) else value))
+        return bool(value) and any(
+            _is_filled(v) for v in (value.values() if isinstance(value, dict) else value)
+        )
     return True
 
 
@@ -135,13 +137,19 @@ def clean_page(
             context.pop(form_field.key, None)
             continue
         if form_field.type == FieldType.GROUP:
-            value, errors = _clean_group(form_field, data, stored.get(form_field.key), validate, postal_lookup, open_slots)
+            value, errors = _clean_group(
+                form_field, data, stored.get(form_field.key), validate, postal_lookup, open_slots
+            )
         elif form_field.type == FieldType.FILE:
-            value, errors, upload = _clean_file(form_field, files.get(form_field.key), stored.get(form_field.key), validate)
+            value, errors, upload = _clean_file(
+                form_field, files.get(form_field.key), stored.get(form_field.key), validate
+            )
             if upload is not None:
                 result.uploads[form_field.key] = upload
         else:
-            value, errors = clean_field(form_field, data, (form_field.key,), validate, postal_lookup, open_slots)
+            value, errors = clean_field(
+                form_field, data, (form_field.key,), validate, postal_lookup, open_slots
+            )
         context[form_field.key] = value
         if _is_filled(value) or form_field.type == FieldType.FILE:
             result.answers[form_field.key] = value
@@ -246,7 +254,9 @@ def clean_field(
         return text, errors
 
 
-def _clean_simple(form_field: FormField, text: str, open_slots: Callable[[], dict[str, str]]) -> Any:
+def _clean_simple(
+    form_field: FormField, text: str, open_slots: Callable[[], dict[str, str]]
+) -> Any:
     kind = form_field.type
     if kind in {FieldType.CHOICE, FieldType.SELECT}:
         if text not in {option.value for option in form_field.options}:
@@ -261,7 +271,9 @@ def _clean_simple(form_field: FormField, text: str, open_slots: Callable[[], dic
         try:
             validate_email(address)
         except ValidationError:
-            raise japanese.InputError(_("Enter an e-mail address such as name@example.jp.")) from None
+            raise japanese.InputError(
+                _("Enter an e-mail address such as name@example.jp.")
+            ) from None
         return address
     if kind == FieldType.NUMBER:
         digits = re.sub(r"[,\s円]", "", japanese.nfkc(text))
@@ -296,7 +308,9 @@ def _clean_group(
     for index in range(count):
         item: dict[str, Any] = {}
         for child in group.fields:
-            value, child_errors = clean_field(child, data, (group.key, index, child.key), validate, postal_lookup, open_slots)
+            value, child_errors = clean_field(
+                child, data, (group.key, index, child.key), validate, postal_lookup, open_slots
+            )
             item[child.key] = value
             errors.extend(
                 FieldError(e.input_id, f"{group.label} {index + 1}: {e.label}", e.message)
@@ -305,8 +319,11 @@ def _clean_group(
         items.append(item)
     if validate and len(items) < group.min_items:
         errors.append(
-            FieldError(input_id(group.key, "add"), str(group.label),
-                       _("Add at least %(count)d.") % {"count": group.min_items})
+            FieldError(
+                input_id(group.key, "add"),
+                str(group.label),
+                _("Add at least %(count)d.") % {"count": group.min_items},
+            )
         )
     return items, errors
 
@@ -337,18 +354,45 @@ def _clean_file(
         return stored, [], None
     if upload.size > form_field.max_bytes:
         limit = form_field.max_bytes // (1024 * 1024) or 1
-        return stored, [FieldError(input_id(form_field.key), label,
-                                   _("The file is too large (at most %(mb)d MB).") % {"mb": limit})], None
+        return (
+            stored,
+            [
+                FieldError(
+                    input_id(form_field.key),
+                    label,
+                    _("The file is too large (at most %(mb)d MB).") % {"mb": limit},
+                )
+            ],
+            None,
+        )
     head = upload.read(16)
     upload.seek(0)
     kind = sniff(head)
     if kind is None or kind not in form_field.accept:
         allowed = ", ".join(k.upper() for k in form_field.accept)
-        return stored, [FieldError(input_id(form_field.key), label,
-                                   _("This file type is not accepted; upload %(types)s.") % {"types": allowed})], None
+        return (
+            stored,
+            [
+                FieldError(
+                    input_id(form_field.key),
+                    label,
+                    _("This file type is not accepted; upload %(types)s.") % {"types": allowed},
+                )
+            ],
+            None,
+        )
     if kind in {"jpeg", "png"} and not _image_is_sound(upload):
-        return stored, [FieldError(input_id(form_field.key), label,
-                                   _("The image could not be read; upload it again."))], None
+        return (
+            stored,
+            [
+                FieldError(
+                    input_id(form_field.key),
+                    label,
+                    _("The image could not be read; upload it again."),
+                )
+            ],
+            None,
+        )
     upload.kurashi_kind = kind
     return stored, [], upload
 
@@ -359,7 +403,7 @@ def _image_is_sound(upload: Any) -> bool:
     try:
         with Image.open(upload) as image:
             image.verify()
-            ok = image.width * image.height <= 60_000_000
+            ok = bool(image.width * image.height <= 60_000_000)
     except Exception:
         ok = False
     upload.seek(0)

@@ -53,7 +53,9 @@ def list_forms(request: HttpRequest, params: Query[ListIn]) -> list[dict[str, ob
     return [
         {
             "tenant_code": code,
-            "tenant_name": {"ja": names[code].name_ja, "en": names[code].name_en} if code in names else {"ja": code, "en": code},
+            "tenant_name": {"ja": names[code].name_ja, "en": names[code].name_en}
+            if code in names
+            else {"ja": code, "en": code},
             "forms": items,
         }
         for code, items in grouped.items()
@@ -77,7 +79,11 @@ def staff_submissions(request: HttpRequest, params: Query[SubmissionsIn]) -> Sta
     if scope.readable is not None and not scope.readable:
         return Status(403, {"detail": "You may not process cases anywhere."})
     with tenant_scope_for(request.user, "forms.process_cases"):
-        rows = Submission.objects.exclude(status=Submission.Status.DRAFT).select_related("form", "version").order_by("-submitted_at", "-id")
+        rows = (
+            Submission.objects.exclude(status=Submission.Status.DRAFT)
+            .select_related("form", "version")
+            .order_by("-submitted_at", "-id")
+        )
         start = (params.page - 1) * selectors.PAGE_SIZE
         page = list(rows[start : start + selectors.PAGE_SIZE])
         cases = {c.submission_id: c.status for c in Case.objects.filter(submission__in=page)}

@@ -48,7 +48,9 @@ class FieldType(StrEnum):
 
 
 # 個人番号 needs the mynumber module (encrypted store, audit, purpose); refused until it exists.
-UNAVAILABLE_TYPES = {"my_number": "個人番号 fields need the mynumber module, which does not exist yet."}
+UNAVAILABLE_TYPES = {
+    "my_number": "個人番号 fields need the mynumber module, which does not exist yet."
+}
 CHOICE_TYPES = {FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.SELECT}
 FILE_KINDS = {
     "pdf": ("application/pdf", ".pdf"),
@@ -183,12 +185,17 @@ class FormDefinition(BaseModel):
 def _check_condition(condition: Condition, earlier: dict[str, FormField], where: str) -> None:
     target = earlier.get(condition.field)
     if target is None:
-        raise ValueError(f"{where}: the condition refers to {condition.field}, which is not an earlier field")
+        raise ValueError(
+            f"{where}: the condition refers to {condition.field}, which is not an earlier field"
+        )
     if target.type == FieldType.GROUP:
         raise ValueError(f"{where}: a condition cannot refer to a repeating group")
-    if condition.operator in {"equals", "not_equals", "includes"} and target.options:
-        if condition.value not in {option.value for option in target.options}:
-            raise ValueError(f"{where}: {condition.value!r} is not an option of {condition.field}")
+    if (
+        condition.operator in {"equals", "not_equals", "includes"}
+        and target.options
+        and condition.value not in {option.value for option in target.options}
+    ):
+        raise ValueError(f"{where}: {condition.value!r} is not an option of {condition.field}")
 
 
 class IdentityLevel(StrEnum):

@@ -34,9 +34,19 @@ SAGA, KARATSU = "412015", "412023"
 PITTARI_URL = "https://app.oss.myna.go.jp/Application/search"
 
 ROLES = (
-    RoleSpec("forms-builder", "電子申請 様式作成者", "Form builder", ("forms.manage_forms", "forms.process_cases")),
+    RoleSpec(
+        "forms-builder",
+        "電子申請 様式作成者",
+        "Form builder",
+        ("forms.manage_forms", "forms.process_cases"),
+    ),
     RoleSpec("forms-caseworker", "電子申請 審査担当", "Caseworker", ("forms.process_cases",)),
-    RoleSpec("forms-approver", "電子申請 決裁者", "Approver", ("forms.process_cases", "forms.approve_cases")),
+    RoleSpec(
+        "forms-approver",
+        "電子申請 決裁者",
+        "Approver",
+        ("forms.process_cases", "forms.approve_cases"),
+    ),
     RoleSpec(
         "forms-sme-officer",
         "中小企業支援 担当",
@@ -52,7 +62,11 @@ STAFF = (
 )
 # ぴったりサービス procedures (子育て・介護) that municipalities link to instead of building.
 PITTARI = (
-    ("児童手当等の受給資格及び児童手当の額についての認定請求", "Child allowance: application for recognition", "子育て"),
+    (
+        "児童手当等の受給資格及び児童手当の額についての認定請求",
+        "Child allowance: application for recognition",
+        "子育て",
+    ),
     ("妊娠の届出", "Notification of pregnancy", "子育て"),
     ("要介護・要支援認定の申請", "Long-term care: application for certification", "介護"),
 )
@@ -63,10 +77,31 @@ def corporate_number(base: str) -> str:
     return cn.calc_check_digit(base) + base
 
 
-VENDORS = (
-    ("（デモ）さがデジタル工房株式会社", "Saga Digital Works (demo)", "201201001234", True, [SAGA], "業務アプリ、クラウド会計の導入支援"),
-    ("（デモ）唐津ITサポート合同会社", "Karatsu IT Support (demo)", "301201005678", True, [KARATSU, "412082"], "ネットワーク、セキュリティ、POSレジ"),
-    ("（デモ）有明ウェブ制作", "Ariake Web (demo)", "401201009012", False, [], "ホームページ、ネットショップ制作"),
+VENDORS: tuple[tuple[str, str, str, bool, list[str], str], ...] = (
+    (
+        "（デモ）さがデジタル工房株式会社",
+        "Saga Digital Works (demo)",
+        "201201001234",
+        True,
+        [SAGA],
+        "業務アプリ、クラウド会計の導入支援",
+    ),
+    (
+        "（デモ）唐津ITサポート合同会社",
+        "Karatsu IT Support (demo)",
+        "301201005678",
+        True,
+        [KARATSU, "412082"],
+        "ネットワーク、セキュリティ、POSレジ",
+    ),
+    (
+        "（デモ）有明ウェブ制作",
+        "Ariake Web (demo)",
+        "401201009012",
+        False,
+        [],
+        "ホームページ、ネットショップ制作",
+    ),
 )
 
 
@@ -92,7 +127,9 @@ def load_postal_codes(path: Path = DATA / "postal_saga.csv") -> int:
 
 
 def _template(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA / "templates" / f"{name}.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(
+        (DATA / "templates" / f"{name}.json").read_text(encoding="utf-8")
+    )
     return data
 
 
@@ -140,10 +177,16 @@ def load_demo(progress: Progress) -> int:
         waste = _published_form(KARATSU, "bulky-waste", "bulky_waste")
         progress(3, steps)
         for form in (subsidy, consultation):
-            if not FormTemplate.objects.filter(tenant_code=PREFECTURE_TENANT, provenance__form_slug=form.slug).exists():
-                builder.publish_template(form=form, actor=None, description="佐賀県が共有するテンプレート（デモ）")
+            if not FormTemplate.objects.filter(
+                tenant_code=PREFECTURE_TENANT, provenance__form_slug=form.slug
+            ).exists():
+                builder.publish_template(
+                    form=form, actor=None, description="佐賀県が共有するテンプレート（デモ）"
+                )
         progress(4, steps)
-        start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
+        start = timezone.localtime().replace(
+            hour=10, minute=0, second=0, microsecond=0
+        ) + timedelta(days=7)
         if not ConsultationSlot.objects.filter(form=consultation).exists():
             for day in range(10):
                 for hour in (10, 14):
@@ -159,7 +202,9 @@ def load_demo(progress: Progress) -> int:
         progress(5, steps)
         for tenant_code in (SAGA, KARATSU):
             for title_ja, title_en, category in PITTARI:
-                if not CatalogueEntry.objects.filter(tenant_code=tenant_code, title_ja=title_ja).exists():
+                if not CatalogueEntry.objects.filter(
+                    tenant_code=tenant_code, title_ja=title_ja
+                ).exists():
                     builder.put_catalogue_entry(
                         tenant_code=tenant_code,
                         title_ja=title_ja,
@@ -210,7 +255,11 @@ def load_demo(progress: Progress) -> int:
             tenant_code=PREFECTURE_TENANT,
             source=SupportProgramme.Source.OWN,
             title_ja="ICT活用相談（無料）",
-            defaults={"title_en": "ICT consultations (free)", "target_area": "佐賀県", "form": consultation},
+            defaults={
+                "title_en": "ICT consultations (free)",
+                "target_area": "佐賀県",
+                "form": consultation,
+            },
         )
         sme.import_jgrants(
             tenant_code=PREFECTURE_TENANT,

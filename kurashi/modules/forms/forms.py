@@ -1,7 +1,7 @@
 """Django forms of the staff pages (the builder, settings, cases). Each turns into the plain
 dicts of forms.definition that the services validate."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -48,7 +48,7 @@ class NewFormForm(forms.Form):
 
     def __init__(self, *args: Any, tenants: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tenant_code"].choices = tenants
+        cast(forms.ChoiceField, self.fields["tenant_code"]).choices = tenants
 
 
 class PageForm(forms.Form):
@@ -63,8 +63,12 @@ def _text(ja: str, en: str) -> dict[str, str] | None:
 
 class ConditionMixin(forms.Form):
     condition_field = forms.ChoiceField(label=_("Show only when the question"), required=False)
-    condition_operator = forms.ChoiceField(label=_("Condition"), choices=OPERATOR_CHOICES, required=False)
-    condition_value = forms.CharField(label=_("Value (the option's value)"), max_length=40, required=False)
+    condition_operator = forms.ChoiceField(
+        label=_("Condition"), choices=OPERATOR_CHOICES, required=False
+    )
+    condition_value = forms.CharField(
+        label=_("Value (the option's value)"), max_length=40, required=False
+    )
 
     def conditions(self) -> list[dict[str, str]]:
         data = self.cleaned_data
@@ -97,18 +101,33 @@ class FieldForm(ConditionMixin):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
-    max_length = forms.IntegerField(label=_("Maximum length (characters)"), min_value=1, max_value=10000, initial=200)
-    min_items = forms.IntegerField(label=_("Repeating group: at least"), min_value=0, max_value=50, initial=0, required=False)
-    max_items = forms.IntegerField(label=_("Repeating group: at most"), min_value=1, max_value=50, initial=5, required=False)
-    max_megabytes = forms.IntegerField(label=_("Largest file (MB)"), min_value=1, max_value=20, initial=5, required=False)
+    max_length = forms.IntegerField(
+        label=_("Maximum length (characters)"), min_value=1, max_value=10000, initial=200
+    )
+    min_items = forms.IntegerField(
+        label=_("Repeating group: at least"), min_value=0, max_value=50, initial=0, required=False
+    )
+    max_items = forms.IntegerField(
+        label=_("Repeating group: at most"), min_value=1, max_value=50, initial=5, required=False
+    )
+    max_megabytes = forms.IntegerField(
+        label=_("Largest file (MB)"), min_value=1, max_value=20, initial=5, required=False
+    )
     page_key = forms.ChoiceField(label=_("Page"), required=False)
     group_key = forms.ChoiceField(label=_("Inside the repeating group"), required=False)
 
-    def __init__(self, *args: Any, pages: list[tuple[str, str]], questions: list[tuple[str, str]], groups: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        pages: list[tuple[str, str]],
+        questions: list[tuple[str, str]],
+        groups: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["page_key"].choices = pages
-        self.fields["condition_field"].choices = [("", "—"), *questions]
-        self.fields["group_key"].choices = [("", "—"), *groups]
+        cast(forms.ChoiceField, self.fields["page_key"]).choices = pages
+        cast(forms.ChoiceField, self.fields["condition_field"]).choices = [("", "—"), *questions]
+        cast(forms.ChoiceField, self.fields["group_key"]).choices = [("", "—"), *groups]
 
     def clean_options(self) -> list[dict[str, Any]]:
         options = []
@@ -120,7 +139,12 @@ class FieldForm(ConditionMixin):
                 raise forms.ValidationError(
                     _("Line %(number)d: write value|日本語|English.") % {"number": number}
                 )
-            options.append({"value": parts[0], "label": {"ja": parts[1], "en": parts[2] if len(parts) > 2 else ""}})
+            options.append(
+                {
+                    "value": parts[0],
+                    "label": {"ja": parts[1], "en": parts[2] if len(parts) > 2 else ""},
+                }
+            )
         return options
 
     def field_spec(self) -> dict[str, Any]:
@@ -155,31 +179,66 @@ IDENTITY_CHOICES = [
 class SettingsForm(forms.Form):
     title_ja = forms.CharField(label=_("Title (Japanese)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
-    description_ja = forms.CharField(label=_("Description (Japanese)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
-    description_en = forms.CharField(label=_("Description (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    description_ja = forms.CharField(
+        label=_("Description (Japanese)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
     identity_level = forms.ChoiceField(label=_("Minimum identity level"), choices=IDENTITY_CHOICES)
-    fee_yen = forms.IntegerField(label=_("Fee (yen; empty for none)"), min_value=1, max_value=10_000_000, required=False)
+    fee_yen = forms.IntegerField(
+        label=_("Fee (yen; empty for none)"), min_value=1, max_value=10_000_000, required=False
+    )
     fee_label_ja = forms.CharField(label=_("Fee name (Japanese)"), max_length=200, required=False)
     fee_label_en = forms.CharField(label=_("Fee name (English)"), max_length=200, required=False)
-    unpaid_expiry_days = forms.IntegerField(label=_("Unpaid applications expire after (days)"), min_value=1, max_value=365, initial=14)
-    retention_years = forms.TypedChoiceField(label=_("Keep completed cases (years)"), choices=[(1, 1), (3, 3), (5, 5), (10, 10), (30, 30)], coerce=int, initial=5)
-    draft_days = forms.IntegerField(label=_("Keep unfinished drafts (days)"), min_value=1, max_value=365, initial=30)
-    retention_method = forms.ChoiceField(label=_("After that"), choices=[("delete", _("Delete")), ("anonymise", _("Anonymise"))])
-    sla_days = forms.IntegerField(label=_("Processing time target (days)"), min_value=1, max_value=365, initial=14)
-    two_person_approval = forms.BooleanField(label=_("Decisions need a second person's approval"), required=False)
-    issue_decision_document = forms.BooleanField(label=_("Issue a decision notice (PDF)"), required=False, initial=True)
-    department_ja = forms.CharField(label=_("Department (Japanese)"), max_length=200, required=False)
+    unpaid_expiry_days = forms.IntegerField(
+        label=_("Unpaid applications expire after (days)"), min_value=1, max_value=365, initial=14
+    )
+    retention_years = forms.TypedChoiceField(
+        label=_("Keep completed cases (years)"),
+        choices=[(1, 1), (3, 3), (5, 5), (10, 10), (30, 30)],
+        coerce=int,
+        initial=5,
+    )
+    draft_days = forms.IntegerField(
+        label=_("Keep unfinished drafts (days)"), min_value=1, max_value=365, initial=30
+    )
+    retention_method = forms.ChoiceField(
+        label=_("After that"), choices=[("delete", _("Delete")), ("anonymise", _("Anonymise"))]
+    )
+    sla_days = forms.IntegerField(
+        label=_("Processing time target (days)"), min_value=1, max_value=365, initial=14
+    )
+    two_person_approval = forms.BooleanField(
+        label=_("Decisions need a second person's approval"), required=False
+    )
+    issue_decision_document = forms.BooleanField(
+        label=_("Issue a decision notice (PDF)"), required=False, initial=True
+    )
+    department_ja = forms.CharField(
+        label=_("Department (Japanese)"), max_length=200, required=False
+    )
     department_en = forms.CharField(label=_("Department (English)"), max_length=200, required=False)
     registration = forms.CharField(
         label=_("Back-office registration, one per line: csv | webhook https://… | email office@…"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    resume_days = forms.IntegerField(label=_("Save-and-resume links are valid (days)"), min_value=1, max_value=60, initial=7)
+    resume_days = forms.IntegerField(
+        label=_("Save-and-resume links are valid (days)"), min_value=1, max_value=60, initial=7
+    )
 
     def clean_registration(self) -> list[dict[str, str]]:
         targets = []
-        for number, line in enumerate(self.cleaned_data.get("registration", "").splitlines(), start=1):
+        for number, line in enumerate(
+            self.cleaned_data.get("registration", "").splitlines(), start=1
+        ):
             parts = line.split()
             if not parts:
                 continue
@@ -191,7 +250,10 @@ class SettingsForm(forms.Form):
             elif kind == "email" and len(parts) == 2:
                 targets.append({"kind": "email", "email": parts[1]})
             else:
-                raise forms.ValidationError(_("Line %(number)d: write csv, webhook URL or email address.") % {"number": number})
+                raise forms.ValidationError(
+                    _("Line %(number)d: write csv, webhook URL or email address.")
+                    % {"number": number}
+                )
         return targets
 
     def clean(self) -> dict[str, Any]:
@@ -205,7 +267,11 @@ class SettingsForm(forms.Form):
         settings: dict[str, Any] = {
             "title": {"ja": data["title_ja"], "en": data.get("title_en", "")},
             "identity_level": data["identity_level"],
-            "retention": {"years": data["retention_years"], "draft_days": data["draft_days"], "method": data["retention_method"]},
+            "retention": {
+                "years": data["retention_years"],
+                "draft_days": data["draft_days"],
+                "method": data["retention_method"],
+            },
             "case": {
                 "sla_days": data["sla_days"],
                 "two_person_approval": bool(data.get("two_person_approval")),
@@ -213,7 +279,9 @@ class SettingsForm(forms.Form):
             },
             "registration": data.get("registration") or [],
             "resume_days": data["resume_days"],
-            "theme": {"department": _text(data.get("department_ja", ""), data.get("department_en", ""))},
+            "theme": {
+                "department": _text(data.get("department_ja", ""), data.get("department_en", ""))
+            },
         }
         if description := _text(data.get("description_ja", ""), data.get("description_en", "")):
             settings["description"] = description
@@ -260,4 +328,9 @@ class SettingsForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("New status"))
-    message = forms.CharField(label=_("Message to the applicant"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+    message = forms.CharField(
+        label=_("Message to the applicant"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+    )

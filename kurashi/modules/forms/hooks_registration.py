@@ -13,14 +13,22 @@ def register() -> None:
 
     for measure_id, url_name, label in (
         ("4.1", "forms:catalogue", _("Online applications (shared forms)")),
-        ("4.3", "forms:catalogue", _("Forms and case workflow shared by the prefecture and municipalities")),
+        (
+            "4.3",
+            "forms:catalogue",
+            _("Forms and case workflow shared by the prefecture and municipalities"),
+        ),
         ("3.1", "forms:sme", _("SME ICT support: consultations, subsidy, IT vendors")),
     ):
         hooks.plan_deliveries.register(
-            hooks.MeasureDelivery(measure_id=measure_id, module="forms", url_name=url_name, label=label)
+            hooks.MeasureDelivery(
+                measure_id=measure_id, module="forms", url_name=url_name, label=label
+            )
         )
     hooks.nav_items.register(
-        hooks.NavItem(key="forms", label=_("Online applications"), url_name="forms:catalogue", order=30)
+        hooks.NavItem(
+            key="forms", label=_("Online applications"), url_name="forms:catalogue", order=30
+        )
     )
     hooks.plan_indicators.register(
         hooks.Indicator(
@@ -35,7 +43,9 @@ def register() -> None:
             key="forms-submissions-month",
             measure_id="4.3",
             label=_("Applications received this month"),
-            compute=lambda: hooks.IndicatorValue(count_submissions_this_month(), unit=_("applications")),
+            compute=lambda: hooks.IndicatorValue(
+                count_submissions_this_month(), unit=_("applications")
+            ),
         )
     )
     hooks.demo_loaders.register(

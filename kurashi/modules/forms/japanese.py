@@ -85,9 +85,7 @@ def clean_date(value: str) -> date:
                 % {"era": era, "year": match["year"]}
             )
         return result
-    raise InputError(
-        _("Enter the date as 令和8年12月6日, R8.12.6 or 2026-12-06.")
-    )
+    raise InputError(_("Enter the date as 令和8年12月6日, R8.12.6 or 2026-12-06."))
 
 
 def _next_era_start(era: str) -> date | None:

@@ -42,7 +42,7 @@ class Form(TenantOwned):
         ordering: ClassVar[list[str]] = ["tenant_code", "slug"]
         verbose_name = _("form")
         verbose_name_plural = _("forms")
-        permissions: ClassVar[list[tuple[str, str]]] = [
+        permissions = [  # noqa: RUF012
             ("manage_forms", "Can build and publish forms, templates and the catalogue"),
             ("process_cases", "Can view submissions and process their cases"),
             ("approve_cases", "Can give the second approval of a decision"),
@@ -70,7 +70,11 @@ class FormVersion(TenantOwned):
     checksum = models.CharField(max_length=64)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     restored_from = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -89,7 +93,7 @@ class FormVersion(TenantOwned):
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> "FormVersion":
         instance = super().from_db(db, field_names, values, **kwargs)
-        instance._was_published = instance.published_at is not None  # type: ignore[attr-defined]
+        instance._was_published = instance.published_at is not None
         return instance
 
     @property
@@ -104,7 +108,9 @@ class FormVersion(TenantOwned):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if getattr(self, "_was_published", False):
-            raise ImmutableVersionError(f"form version {self.pk} is published and cannot be deleted")
+            raise ImmutableVersionError(
+                f"form version {self.pk} is published and cannot be deleted"
+            )
         return super().delete(*args, **kwargs)
 
 
@@ -223,7 +229,11 @@ class Case(TenantOwned):
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="case")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.RECEIVED)
     assignee = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     opened_at = models.DateTimeField()
     due_at = models.DateTimeField()
@@ -232,7 +242,11 @@ class Case(TenantOwned):
     # Two-person approval: the first person proposes, a second person confirms.
     proposed_decision = models.CharField(max_length=12, blank=True)
     proposed_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     proposed_note = models.TextField(blank=True)
     decision_note = models.TextField(blank=True)
@@ -255,7 +269,11 @@ class CaseEvent(TenantOwned):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
     actor = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=40)

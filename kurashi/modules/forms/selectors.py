@@ -79,7 +79,13 @@ def list_published_forms(*, tenant_code: str | None = None, query: str = "") -> 
     result = [_published(form, names) for form in rows]
     if query:
         needle = query.strip().lower()
-        result = [f for f in result if needle in f.title_ja.lower() or needle in f.title_en.lower() or needle in f.description_ja.lower()]
+        result = [
+            f
+            for f in result
+            if needle in f.title_ja.lower()
+            or needle in f.title_en.lower()
+            or needle in f.description_ja.lower()
+        ]
     return result
 
 
@@ -110,7 +116,8 @@ def list_catalogue(*, tenant_code: str | None = None) -> list[CatalogueItem]:
                 form_slug=e.form.slug if e.form and e.form.status == Form.Status.PUBLISHED else "",
             )
             for e in entries.order_by("category", "title_ja")
-            if e.channel != CatalogueEntry.Channel.KURASHI or (e.form and e.form.status == Form.Status.PUBLISHED)
+            if e.channel != CatalogueEntry.Channel.KURASHI
+            or (e.form and e.form.status == Form.Status.PUBLISHED)
         ]
 
 
@@ -131,39 +138,65 @@ def list_shared_templates() -> list[FormTemplate]:
 
 def find_document(code: str) -> IssuedDocument | None:
     with cross_tenant(reason="public document verification"):
-        return IssuedDocument.objects.select_related("submission__form").filter(verification_code=code).first()
+        return (
+            IssuedDocument.objects.select_related("submission__form")
+            .filter(verification_code=code)
+            .first()
+        )
 
 
 # --- staff (in the staff member's scope) -------------------------------------------------------
 
 
 def list_forms() -> QuerySet[Form]:
-    return Form.objects.select_related("published_version").annotate(
-        submission_count=Count("submissions", filter=~Q(submissions__status=Submission.Status.DRAFT))
-    ).order_by("tenant_code", "slug")
+    return (
+        Form.objects.select_related("published_version")
+        .annotate(
+            submission_count=Count(
+                "submissions", filter=~Q(submissions__status=Submission.Status.DRAFT)
+            )
+        )
+        .order_by("tenant_code", "slug")
+    )
 
 
 def get_form(*, pk: int) -> Form | None:
     return Form.objects.select_related("published_version").filter(pk=pk).first()
 
 
-def case_queue(*, status: str = "", assignee_id: int | None = None, overdue: bool = False, page: int = 1) -> Page[Case]:
-    cases = Case.objects.select_related("submission__form", "submission__version", "assignee").order_by("due_at", "id")
+def case_queue(
+    *, status: str = "", assignee_id: int | None = None, overdue: bool = False, page: int = 1
+) -> Page[Case]:
+    cases = Case.objects.select_related(
+        "submission__form", "submission__version", "assignee"
+    ).order_by("due_at", "id")
     if status:
         cases = cases.filter(status=status)
     if assignee_id:
         cases = cases.filter(assignee_id=assignee_id)
     if overdue:
-        cases = cases.filter(due_at__lt=timezone.now()).exclude(status__in=["approved", "rejected", "closed"])
+        cases = cases.filter(due_at__lt=timezone.now()).exclude(
+            status__in=["approved", "rejected", "closed"]
+        )
     return Paginator(cases, PAGE_SIZE).get_page(page)
 
 
 def get_case(*, pk: int) -> Case | None:
-    return Case.objects.select_related("submission__form", "submission__version", "assignee", "proposed_by").filter(pk=pk).first()
+    return (
+        Case.objects.select_related(
+            "submission__form", "submission__version", "assignee", "proposed_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def dead_letters(*, page: int = 1) -> Page[Dispatch]:
-    rows = Dispatch.objects.filter(status=Dispatch.Status.DEAD).select_related("submission__form").order_by("-next_attempt_at", "-id")
+    rows = (
+        Dispatch.objects.filter(status=Dispatch.Status.DEAD)
+        .select_related("submission__form")
+        .order_by("-next_attempt_at", "-id")
+    )
     return Paginator(rows, PAGE_SIZE).get_page(page)
 
 
@@ -176,14 +209,20 @@ def list_programmes(*, open_only: bool = False) -> list[SupportProgramme]:
         return list(rows.order_by("acceptance_end", "title_ja"))
 
 
-def list_vendors(*, municipality_code: str = "", it_support_only: bool = False, page: int = 1) -> Page[ItVendor]:
+def list_vendors(
+    *, municipality_code: str = "", it_support_only: bool = False, page: int = 1
+) -> Page[ItVendor]:
     with cross_tenant(reason="public IT vendor directory"):
         rows = ItVendor.objects.filter(is_published=True)
         if it_support_only:
             rows = rows.filter(is_it_support_provider=True)
         vendors = list(rows.order_by("name"))
     if municipality_code:
-        vendors = [v for v in vendors if not v.municipality_codes or municipality_code in v.municipality_codes]
+        vendors = [
+            v
+            for v in vendors
+            if not v.municipality_codes or municipality_code in v.municipality_codes
+        ]
     return Paginator(vendors, PAGE_SIZE).get_page(page)
 
 
@@ -193,13 +232,17 @@ def list_vendors(*, municipality_code: str = "", it_support_only: bool = False, 
 @dataclass(frozen=True)
 class ReconciliationLine:
     reference: str
-    status: str  # matched | amount_mismatch | not_settled | unknown_reference | settled_not_recorded
+    status: (
+        str  # matched | amount_mismatch | not_settled | unknown_reference | settled_not_recorded
+    )
     amount_recorded: int | None
     amount_settled: int | None
     submission_reference: str
 
 
-def reconcile(*, payments: list[Payment], settlements: list[Settlement]) -> list[ReconciliationLine]:
+def reconcile(
+    *, payments: list[Payment], settlements: list[Settlement]
+) -> list[ReconciliationLine]:
     """Match our payments with the provider's settlement report by reference number (the caller
     passes only settlements of the tenants it may read)."""
     settled = {s.reference: s for s in settlements}
@@ -208,7 +251,15 @@ def reconcile(*, payments: list[Payment], settlements: list[Settlement]) -> list
         settlement = settled.pop(payment.reference, None)
         if settlement is None:
             status = "not_settled" if payment.status == Payment.Status.PAID else payment.status
-            lines.append(ReconciliationLine(payment.reference, status, payment.amount_yen, None, payment.submission.reference))
+            lines.append(
+                ReconciliationLine(
+                    payment.reference,
+                    status,
+                    payment.amount_yen,
+                    None,
+                    payment.submission.reference,
+                )
+            )
             continue
         if settlement.amount_yen != payment.amount_yen:
             status = "amount_mismatch"
@@ -216,9 +267,21 @@ def reconcile(*, payments: list[Payment], settlements: list[Settlement]) -> list
             status = "settled_not_recorded"
         else:
             status = "matched"
-        lines.append(ReconciliationLine(payment.reference, status, payment.amount_yen, settlement.amount_yen, payment.submission.reference))
+        lines.append(
+            ReconciliationLine(
+                payment.reference,
+                status,
+                payment.amount_yen,
+                settlement.amount_yen,
+                payment.submission.reference,
+            )
+        )
     for settlement in settled.values():
-        lines.append(ReconciliationLine(settlement.reference, "unknown_reference", None, settlement.amount_yen, ""))
+        lines.append(
+            ReconciliationLine(
+                settlement.reference, "unknown_reference", None, settlement.amount_yen, ""
+            )
+        )
     return lines
 
 

@@ -16,7 +16,11 @@ urlpatterns = [
     path("resume/<uuid:public_id>/<str:token>/", public.resume_view, name="resume"),
     path("status/<uuid:public_id>/", public.status_view, name="my_status"),
     path("status/<uuid:public_id>/<str:token>/", public.status_view, name="status"),
-    path("status/<uuid:public_id>/<str:token>/documents/<slug:kind>/", public.document_view, name="document"),
+    path(
+        "status/<uuid:public_id>/<str:token>/documents/<slug:kind>/",
+        public.document_view,
+        name="document",
+    ),
     path("my/", public.my_view, name="my"),
     path("my/<uuid:public_id>/documents/<slug:kind>/", public.document_view, name="my_document"),
     path("verify/<str:code>/", public.verify_view, name="verify"),

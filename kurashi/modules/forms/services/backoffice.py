@@ -116,9 +116,16 @@ def process_dispatches(*, now: Any = None, limit: int = 100) -> dict[str, int]:
         .values_list("pk", flat=True)[:limit]
     )
     for pk in due:
-        if Dispatch.objects.filter(pk=pk, status=Dispatch.Status.PENDING).update(status=Dispatch.Status.SENDING) != 1:
+        if (
+            Dispatch.objects.filter(pk=pk, status=Dispatch.Status.PENDING).update(
+                status=Dispatch.Status.SENDING
+            )
+            != 1
+        ):
             continue
-        dispatch = Dispatch.objects.select_related("submission__form", "submission__version").get(pk=pk)
+        dispatch = Dispatch.objects.select_related("submission__form", "submission__version").get(
+            pk=pk
+        )
         dispatch.attempts += 1
         try:
             if dispatch.kind == "webhook":
@@ -142,7 +149,9 @@ def process_dispatches(*, now: Any = None, limit: int = 100) -> dict[str, int]:
             dispatch.sent_at = now
             dispatch.last_error = ""
             counts["sent"] += 1
-        dispatch.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at"])
+        dispatch.save(
+            update_fields=["status", "attempts", "next_attempt_at", "last_error", "sent_at"]
+        )
     return counts
 
 
@@ -153,7 +162,12 @@ def retry_dispatch(*, dispatch: Dispatch, actor: User) -> Dispatch:
     dispatch.attempts = 0
     dispatch.next_attempt_at = timezone.now()
     dispatch.save(update_fields=["status", "attempts", "next_attempt_at"])
-    record_audit(actor=actor, action="forms.retry_dispatch", obj=dispatch, municipality_code=dispatch.tenant_code)
+    record_audit(
+        actor=actor,
+        action="forms.retry_dispatch",
+        obj=dispatch,
+        municipality_code=dispatch.tenant_code,
+    )
     return dispatch
 
 
@@ -171,13 +185,28 @@ def _columns(field: FormField) -> list[tuple[str, str]]:
     """(column key, header) for one question; composite answers get one column per part."""
     label = field.label.ja
     if field.type == FieldType.NAME:
-        return [(f"{field.key}.{part}", f"{label}（{name}）") for part, name in (
-            ("family", "姓"), ("given", "名"), ("family_kana", "セイ"), ("given_kana", "メイ"))]
+        return [
+            (f"{field.key}.{part}", f"{label}（{name}）")
+            for part, name in (
+                ("family", "姓"),
+                ("given", "名"),
+                ("family_kana", "セイ"),
+                ("given_kana", "メイ"),
+            )
+        ]
     if field.type == FieldType.ADDRESS:
-        return [(f"{field.key}.{part}", f"{label}（{name}）") for part, name in (
-            ("postal_code", "郵便番号"), ("address", "住所"), ("detail", "番地以下"))]
+        return [
+            (f"{field.key}.{part}", f"{label}（{name}）")
+            for part, name in (
+                ("postal_code", "郵便番号"),
+                ("address", "住所"),
+                ("detail", "番地以下"),
+            )
+        ]
     if field.type == FieldType.GROUP:
-        return [(f"{field.key}[].{child.key}", f"{label}：{child.label.ja}") for child in field.fields]
+        return [
+            (f"{field.key}[].{child.key}", f"{label}：{child.label.ja}") for child in field.fields
+        ]
     return [(field.key, label)]
 
 
@@ -209,10 +238,17 @@ def _cell(answers: dict[str, Any], key: str) -> Any:
     return value
 
 
-BASE_COLUMNS = [("reference", "受付番号"), ("submitted_at", "申請日時"), ("status", "状態"), ("version", "様式の版")]
+BASE_COLUMNS = [
+    ("reference", "受付番号"),
+    ("submitted_at", "申請日時"),
+    ("status", "状態"),
+    ("version", "様式の版"),
+]
 
 
-def export_csv(*, form: Form, submissions: Iterable[Submission], encoding: str = "utf-8-sig") -> bytes:
+def export_csv(
+    *, form: Form, submissions: Iterable[Submission], encoding: str = "utf-8-sig"
+) -> bytes:
     """CSV of submissions (UTF-8 with BOM by default; cp932 for older 基幹 systems), one
     column per question of every version of the form, formula injection neutralised."""
     columns = export_columns(FormVersion.objects.filter(form=form).order_by("number"))
@@ -223,7 +259,9 @@ def export_csv(*, form: Form, submissions: Iterable[Submission], encoding: str =
         case = Case.objects.filter(submission=submission).first()
         row = [
             submission.reference,
-            timezone.localtime(submission.submitted_at).strftime("%Y-%m-%d %H:%M:%S") if submission.submitted_at else "",
+            timezone.localtime(submission.submitted_at).strftime("%Y-%m-%d %H:%M:%S")
+            if submission.submitted_at
+            else "",
             case.get_status_display() if case else submission.get_status_display(),
             submission.version.number,
         ]
@@ -246,12 +284,22 @@ def build_csv_batch(*, form: Form, actor: User | None = None) -> CsvBatch | None
     now = timezone.now()
     content = export_csv(form=form, submissions=[d.submission for d in pending])
     batch = CsvBatch(tenant_code=form.tenant_code, form=form, row_count=len(pending))
-    batch.file.save(f"{form.tenant_code}-{form.slug}-{timezone.localtime(now):%Y%m%d%H%M%S}.csv", ContentFile(content), save=False)
+    batch.file.save(
+        f"{form.tenant_code}-{form.slug}-{timezone.localtime(now):%Y%m%d%H%M%S}.csv",
+        ContentFile(content),
+        save=False,
+    )
     batch.save()
     Dispatch.objects.filter(pk__in=[d.pk for d in pending]).update(
         status=Dispatch.Status.SENT, sent_at=now, batch=batch, attempts=1
     )
-    record_audit(actor=actor, action="forms.csv_batch", obj=batch, municipality_code=form.tenant_code, detail={"rows": len(pending)})
+    record_audit(
+        actor=actor,
+        action="forms.csv_batch",
+        obj=batch,
+        municipality_code=form.tenant_code,
+        detail={"rows": len(pending)},
+    )
     return batch
 
 
@@ -303,11 +351,17 @@ def apply_retention(*, now: Any = None) -> dict[str, int]:
     DeletionRecord."""
     now = now or timezone.now()
     counts = {"deleted": 0, "anonymised": 0, "held": 0}
-    candidates = Submission.objects.filter(anonymised_at__isnull=True).select_related("version", "form")
+    candidates = Submission.objects.filter(anonymised_at__isnull=True).select_related(
+        "version", "form"
+    )
     for submission in candidates.iterator():
         _definition, settings = parse(submission.version)
         retention = settings.retention
-        if submission.status in {Submission.Status.DRAFT, Submission.Status.EXPIRED, Submission.Status.AWAITING_PAYMENT}:
+        if submission.status in {
+            Submission.Status.DRAFT,
+            Submission.Status.EXPIRED,
+            Submission.Status.AWAITING_PAYMENT,
+        }:
             if submission.updated_at + timedelta(days=retention.draft_days) > now:
                 continue
             if submission.legal_hold:

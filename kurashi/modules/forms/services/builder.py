@@ -159,7 +159,9 @@ def edit_draft(
     try:
         change(definition, settings)
     except (KeyError, IndexError, ValueError) as error:
-        raise ValidationError(_("This change does not fit the form: %(error)s") % {"error": error}) from None
+        raise ValidationError(
+            _("This change does not fit the form: %(error)s") % {"error": error}
+        ) from None
     definition, settings = _validated(definition, settings)
     draft.definition = definition
     draft.settings = settings
@@ -169,7 +171,9 @@ def edit_draft(
     return draft
 
 
-def replace_draft(*, form: Form, actor: User | None, definition: Definition, settings: Settings) -> FormVersion:
+def replace_draft(
+    *, form: Form, actor: User | None, definition: Definition, settings: Settings
+) -> FormVersion:
     def change(d: Definition, s: Settings) -> None:
         d.clear()
         d.update(definition)
@@ -185,7 +189,10 @@ def publish_form(*, form: Form, actor: User | None) -> FormVersion:
     latest = latest_version(form)
     if latest.is_published:
         raise ValidationError(_("There is no unpublished change to publish."))
-    if hasattr(form, "catalogue_entry") and form.catalogue_entry.channel != CatalogueEntry.Channel.KURASHI:  # pragma: no cover - prevented by the constraint
+    if (
+        hasattr(form, "catalogue_entry")
+        and form.catalogue_entry.channel != CatalogueEntry.Channel.KURASHI
+    ):  # pragma: no cover - prevented by the constraint
         raise ValidationError(_("A national procedure cannot get an internal form."))
     latest.published_at = timezone.now()
     latest.published_by = actor if actor and actor.is_authenticated else None
@@ -244,7 +251,9 @@ def _locate(definition: Definition, field_key: str) -> tuple[list[dict[str, Any]
     raise KeyError(field_key)
 
 
-def add_page(*, form: Form, actor: User | None, key: str, title_ja: str, title_en: str = "") -> FormVersion:
+def add_page(
+    *, form: Form, actor: User | None, key: str, title_ja: str, title_en: str = ""
+) -> FormVersion:
     def change(definition: Definition, settings: Settings) -> None:
         definition["pages"].append(
             {"key": key, "title": {"ja": title_ja, "en": title_en}, "sections": [{"fields": []}]}
@@ -254,7 +263,12 @@ def add_page(*, form: Form, actor: User | None, key: str, title_ja: str, title_e
 
 
 def update_page(
-    *, form: Form, actor: User | None, page_key: str, title_ja: str, title_en: str = "",
+    *,
+    form: Form,
+    actor: User | None,
+    page_key: str,
+    title_ja: str,
+    title_en: str = "",
     show_if: list[dict[str, str]] | None = None,
 ) -> FormVersion:
     def change(definition: Definition, settings: Settings) -> None:
@@ -322,11 +336,16 @@ def put_field(
 
     if field.get("type") == FieldType.GROUP and not field.get("fields"):
         # A new group starts with one child, so that it is a valid form at once.
-        field = {**field, "fields": [{"key": "item", "type": "text", "label": {"ja": "項目", "en": "Item"}}]}
+        field = {
+            **field,
+            "fields": [{"key": "item", "type": "text", "label": {"ja": "項目", "en": "Item"}}],
+        }
     return edit_draft(form=form, actor=actor, change=change, action="forms.put_field")
 
 
-def remove_field(*, form: Form, actor: User | None, field_key: str, group_key: str | None = None) -> FormVersion:
+def remove_field(
+    *, form: Form, actor: User | None, field_key: str, group_key: str | None = None
+) -> FormVersion:
     def change(definition: Definition, settings: Settings) -> None:
         if group_key:
             fields, index = _locate(definition, group_key)
@@ -387,9 +406,7 @@ def publish_template(*, form: Form, actor: User | None, description: str = "") -
     return template
 
 
-def copy_template(
-    *, template_id: int, tenant_code: str, slug: str, actor: User | None
-) -> Form:
+def copy_template(*, template_id: int, tenant_code: str, slug: str, actor: User | None) -> Form:
     """A new draft form in `tenant_code` made from a shared template of any tenant; the copy
     records where it came from (tenant, template, source form and version)."""
     with cross_tenant(reason="copy a shared form template"):
@@ -438,16 +455,24 @@ def put_catalogue_entry(
     never be given an internal form (the model's check constraint says the same)."""
     if channel != CatalogueEntry.Channel.KURASHI and form is not None:
         raise ValidationError(
-            _("This procedure is offered by a national service (ぴったりサービス, e-Gov); link to it instead of building a form.")
+            _(
+                "This procedure is offered by a national service (ぴったりサービス, e-Gov); link to it instead of building a form."
+            )
         )
     if channel == CatalogueEntry.Channel.KURASHI and form is None:
         raise ValidationError(_("Choose the form of this procedure."))
     entry = entry or CatalogueEntry(tenant_code=tenant_code)
     entry.title_ja, entry.title_en, entry.category = title_ja, title_en, category
-    entry.channel, entry.external_url, entry.form = channel, external_url if form is None else "", form
+    entry.channel, entry.external_url, entry.form = (
+        channel,
+        external_url if form is None else "",
+        form,
+    )
     entry.full_clean()
     entry.save()
-    record_audit(actor=actor, action="forms.put_catalogue_entry", obj=entry, municipality_code=tenant_code)
+    record_audit(
+        actor=actor, action="forms.put_catalogue_entry", obj=entry, municipality_code=tenant_code
+    )
     return entry
 
 

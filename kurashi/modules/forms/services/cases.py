@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kurashi.core.audit import record_audit
 from kurashi.core.models import User
@@ -30,11 +31,11 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 DECISIONS = {Status.APPROVED, Status.REJECTED}
 # What the applicant's notice says for each status reached.
-HEADLINES = {
-    Status.CORRECTION_REQUESTED: "Correction requested",
-    Status.APPROVED: "Decision made",
-    Status.REJECTED: "Application rejected",
-    Status.CLOSED: "Case completed",
+HEADLINES: dict[str, str] = {
+    Status.CORRECTION_REQUESTED: gettext_noop("Correction requested"),
+    Status.APPROVED: gettext_noop("Decision made"),
+    Status.REJECTED: gettext_noop("Application rejected"),
+    Status.CLOSED: gettext_noop("Case completed"),
 }
 
 
@@ -54,7 +55,9 @@ def _event(
         case=case,
         at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=(actor.get_username() if actor is not None and actor.is_authenticated else "system"),
+        actor_label=(
+            actor.get_username() if actor is not None and actor.is_authenticated else "system"
+        ),
         action=action,
         from_status=from_status,
         to_status=to_status,
@@ -94,25 +97,34 @@ def _require(actor: User, permission: str, case: Case) -> None:
 @transaction.atomic
 def assign(*, case: Case, assignee: User | None, actor: User, request: Any = None) -> Case:
     _require(actor, "forms.process_cases", case)
-    if assignee is not None and not has_permission(assignee, "forms.process_cases", municipality_code=case.tenant_code):
+    if assignee is not None and not has_permission(
+        assignee, "forms.process_cases", municipality_code=case.tenant_code
+    ):
         raise ValidationError(_("This person cannot process cases here."))
     case.assignee = assignee
     case.save(update_fields=["assignee"])
-    _event(case, actor=actor, action="assigned", message=assignee.get_username() if assignee else "", request=request)
+    _event(
+        case,
+        actor=actor,
+        action="assigned",
+        message=assignee.get_username() if assignee else "",
+        request=request,
+    )
     return case
 
 
 @transaction.atomic
-def transition(
-    *, case: Case, to: str, actor: User, message: str = "", request: Any = None
-) -> Case:
+def transition(*, case: Case, to: str, actor: User, message: str = "", request: Any = None) -> Case:
     """Move the case on. A decision on a two-person form is only proposed here (confirm_decision
     makes it); 補正依頼 and decisions need a message for the applicant."""
     _require(actor, "forms.process_cases", case)
     if to not in TRANSITIONS.get(case.status, set()):
         raise ValidationError(
             _("A case that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": Status(case.status).label, "to": Status(to).label if to in Status.values else to}
+            % {
+                "from": Status(case.status).label,
+                "to": Status(to).label if to in Status.values else to,
+            }
         )
     if to in DECISIONS | {Status.CORRECTION_REQUESTED} and not message.strip():
         raise ValidationError(_("Write a message for the applicant."))
@@ -124,7 +136,15 @@ def transition(
         case.proposed_by = actor
         case.proposed_note = message.strip()
         case.save(update_fields=["proposed_decision", "proposed_by", "proposed_note"])
-        _event(case, actor=actor, action="proposed", from_status=case.status, to_status=to, message=message, request=request)
+        _event(
+            case,
+            actor=actor,
+            action="proposed",
+            from_status=case.status,
+            to_status=to,
+            message=message,
+            request=request,
+        )
         return case
     return _move(case, to=to, actor=actor, message=message, request=request)
 
@@ -141,7 +161,14 @@ def confirm_decision(*, case: Case, actor: User, approve: bool, request: Any = N
     case.proposed_decision, case.proposed_by, case.proposed_note = "", None, ""
     case.save(update_fields=["proposed_decision", "proposed_by", "proposed_note"])
     if not approve:
-        _event(case, actor=actor, action="proposal_returned", from_status=case.status, to_status=case.status, request=request)
+        _event(
+            case,
+            actor=actor,
+            action="proposal_returned",
+            from_status=case.status,
+            to_status=case.status,
+            request=request,
+        )
         return case
     return _move(case, to=to, actor=actor, message=note, request=request)
 
@@ -161,7 +188,16 @@ def _move(case: Case, *, to: str, actor: User | None, message: str, request: Any
         fields.append("closed_at")
     case.save(update_fields=fields)
     visible = to in HEADLINES
-    event = _event(case, actor=actor, action=to, from_status=from_status, to_status=to, message=message, visible=visible, request=request)
+    event = _event(
+        case,
+        actor=actor,
+        action=to,
+        from_status=from_status,
+        to_status=to,
+        message=message,
+        visible=visible,
+        request=request,
+    )
     _definition, settings = parse(case.submission.version)
     if to in DECISIONS and settings.case.issue_decision_document:
         documents.issue(submission=case.submission, kind="decision")
@@ -169,7 +205,7 @@ def _move(case: Case, *, to: str, actor: User | None, message: str, request: Any
         messages.case_update(
             submission=case.submission,
             event_id=event.pk,
-            headline=_(HEADLINES[to]),
+            headline=HEADLINES[to],
             message=message,
             site_url=django_settings.SITE_URL,
         )
@@ -185,4 +221,6 @@ def receive_correction(*, submission: Submission) -> Case:
 
 
 def is_overdue(case: Case, now: Any = None) -> bool:
-    return case.status not in {Status.APPROVED, Status.REJECTED, Status.CLOSED} and case.due_at < (now or timezone.now())
+    return case.status not in {Status.APPROVED, Status.REJECTED, Status.CLOSED} and case.due_at < (
+        now or timezone.now()
+    )

@@ -92,7 +92,12 @@ def answer_blocks(submission: Submission) -> list[Block]:
                     rows.append(Row(str(form_field.label), EMPTY))
                 for index, item in enumerate(items, start=1):
                     for child in form_field.fields:
-                        rows.append(Row(f"{form_field.label} {index}: {child.label}", display_value(child, item.get(child.key))))
+                        rows.append(
+                            Row(
+                                f"{form_field.label} {index}: {child.label}",
+                                display_value(child, item.get(child.key)),
+                            )
+                        )
                 continue
             rows.append(Row(str(form_field.label), display_value(form_field, value)))
         blocks.append(Block(str(page.title), rows))
@@ -129,13 +134,17 @@ def render_pdf(*, submission: Submission, kind: str, code: str, issued_at: Any) 
                 "case": case,
                 "blocks": answer_blocks(submission),
                 "issued_at": timezone.localtime(issued_at),
-                "submitted_at": timezone.localtime(submission.submitted_at) if submission.submitted_at else None,
+                "submitted_at": timezone.localtime(submission.submitted_at)
+                if submission.submitted_at
+                else None,
                 "verification_code": code,
                 "verification_url": url,
                 "qr": qr_svg_data_uri(url),
             },
         )
-    return bytes(HTML(string=html, base_url=str(django_settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1"))
+    return bytes(
+        HTML(string=html, base_url=str(django_settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+    )
 
 
 @transaction.atomic

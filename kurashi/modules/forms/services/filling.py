@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from kurashi.core.audit import record_audit
@@ -40,7 +40,7 @@ from kurashi.modules.forms.models import (
     Submission,
     SubmissionFile,
 )
-from kurashi.modules.forms.services import messages
+from kurashi.modules.forms.services import links, messages
 from kurashi.modules.forms.services._common import new_token, token_hash
 from kurashi.modules.forms.services.builder import parse
 
@@ -65,7 +65,9 @@ def open_slots(form: Form) -> dict[str, str]:
         form=form, starts_at__gt=timezone.now(), booked__lt=F("capacity")
     ).order_by("starts_at")
     return {
-        str(slot.pk): f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}–{timezone.localtime(slot.ends_at):%H:%M} {slot.place}".strip()
+        str(
+            slot.pk
+        ): f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}–{timezone.localtime(slot.ends_at):%H:%M} {slot.place}".strip()
         for slot in slots
     }
 
@@ -139,7 +141,11 @@ def save_page(
     if language:
         submission.language = language[:8]
     email_field = next((f for f in definition.all_fields() if f.type == FieldType.EMAIL), None)
-    if email_field and isinstance(submission.answers.get(email_field.key), str) and "@" in submission.answers[email_field.key]:
+    if (
+        email_field
+        and isinstance(submission.answers.get(email_field.key), str)
+        and "@" in submission.answers[email_field.key]
+    ):
         submission.email = submission.answers[email_field.key]
     submission.save()
     return result
@@ -163,7 +169,12 @@ def _store_upload(submission: Submission, key: str, upload: Any) -> dict[str, An
     )
     stored.file.save("upload", File(upload), save=False)
     stored.save()
-    return {"file_id": stored.pk, "name": stored.original_name, "size": stored.size, "type": content_type}
+    return {
+        "file_id": stored.pk,
+        "name": stored.original_name,
+        "size": stored.size,
+        "type": content_type,
+    }
 
 
 def next_page(submission: Submission, page_key: str) -> str | None:
@@ -237,7 +248,9 @@ def resume(*, submission: Submission, token: str) -> bool:
     if IDENTITY_RANK[IdentityLevel(submission.identity_level)] < IDENTITY_RANK[IdentityLevel.EMAIL]:
         submission.identity_level = IdentityLevel.EMAIL
         submission.identity_subject = submission.email
-    submission.save(update_fields=["identity_attributes", "identity_level", "identity_subject", "updated_at"])
+    submission.save(
+        update_fields=["identity_attributes", "identity_level", "identity_subject", "updated_at"]
+    )
     return True
 
 
@@ -249,7 +262,9 @@ def record_identity(*, submission: Submission, identity: Identity) -> None:
     submission.identity_level = identity.level
     submission.identity_subject = identity.subject[:200]
     submission.identity_attributes = {**submission.identity_attributes, **identity.attributes}
-    submission.save(update_fields=["identity_level", "identity_subject", "identity_attributes", "updated_at"])
+    submission.save(
+        update_fields=["identity_level", "identity_subject", "identity_attributes", "updated_at"]
+    )
     record_audit(
         actor=None,
         action="forms.identity",
@@ -276,18 +291,9 @@ def new_state() -> str:
 # --- status link ------------------------------------------------------------------------------
 
 
-def status_token(submission: Submission) -> str:
-    return salted_hmac(
-        "kurashi.forms.status", f"{submission.public_id}:{submission.status_salt}", algorithm="sha256"
-    ).hexdigest()[:40]
-
-
-def status_token_matches(submission: Submission, token: str) -> bool:
-    return bool(submission.status_salt) and constant_time_compare(status_token(submission), token)
-
-
-def status_url(submission: Submission, site_url: str = "") -> str:
-    return site_url.rstrip("/") + reverse("forms:status", args=[submission.public_id, status_token(submission)])
+status_token = links.status_token
+status_token_matches = links.status_token_matches
+status_url = links.status_url
 
 
 # --- submitting -------------------------------------------------------------------------------
@@ -320,7 +326,8 @@ def submit(*, submission: Submission, site_url: str) -> Submission:
         raise SubmissionError(_("This application has already been submitted."))
     if missing := identity_missing(submission):
         raise SubmissionError(
-            _("This form needs identification at the level “%(level)s” before you submit.") % {"level": IDENTITY_LABELS[missing]}
+            _("This form needs identification at the level “%(level)s” before you submit.")
+            % {"level": IDENTITY_LABELS[missing]}
         )
     if pages := unfinished_pages(submission):
         raise SubmissionError(_("Some pages are not complete yet."), pages)
@@ -353,7 +360,9 @@ def _reserve_slots(submission: Submission, definition: Any) -> None:
         if form_field.type != FieldType.APPOINTMENT or form_field.key not in submission.answers:
             continue
         taken = ConsultationSlot.objects.filter(
-            pk=int(submission.answers[form_field.key]), form=submission.form, booked__lt=F("capacity")
+            pk=int(submission.answers[form_field.key]),
+            form=submission.form,
+            booked__lt=F("capacity"),
         ).update(booked=F("booked") + 1)
         if taken != 1:
             raise SubmissionError(
@@ -413,7 +422,9 @@ def confirm_payment(
     payment.paid_at = timezone.now()
     payment.provider_payment_id = provider_payment_id[:100]
     payment.save()
-    record_audit(actor=None, action="forms.payment", obj=payment, municipality_code=payment.tenant_code)
+    record_audit(
+        actor=None, action="forms.payment", obj=payment, municipality_code=payment.tenant_code
+    )
     if payment.submission.status == Submission.Status.AWAITING_PAYMENT:
         _complete(payment.submission, site_url=site_url)
     return payment
@@ -424,13 +435,20 @@ def expire_unpaid(*, now: Any = None) -> int:
     """Unpaid submissions past their form's unpaid_expiry_days expire (in the active scope)."""
     now = now or timezone.now()
     expired = 0
-    for submission in Submission.objects.filter(status=Submission.Status.AWAITING_PAYMENT).select_related("version"):
+    for submission in Submission.objects.filter(
+        status=Submission.Status.AWAITING_PAYMENT
+    ).select_related("version"):
         _definition, settings = parse(submission.version)
-        if settings.fee is None or submission.updated_at + timedelta(days=settings.fee.unpaid_expiry_days) > now:
+        if (
+            settings.fee is None
+            or submission.updated_at + timedelta(days=settings.fee.unpaid_expiry_days) > now
+        ):
             continue
         submission.status = Submission.Status.EXPIRED
         submission.save(update_fields=["status", "updated_at"])
-        Payment.objects.filter(submission=submission, status=Payment.Status.PENDING).update(status=Payment.Status.EXPIRED)
+        Payment.objects.filter(submission=submission, status=Payment.Status.PENDING).update(
+            status=Payment.Status.EXPIRED
+        )
         expired += 1
     return expired
 

@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kurashi.modules.forms.models import Submission
+from kurashi.modules.forms.services.links import status_url
 from kurashi.modules.notify.public import DirectMessage, send_direct_message
 
 
@@ -25,8 +26,6 @@ def _title(submission: Submission) -> str:
 
 
 def receipt(*, submission: Submission, site_url: str) -> None:
-    from kurashi.modules.forms.services.filling import status_url
-
     with translation.override(submission.language):
         send(
             key=f"forms:receipt:{submission.reference}",
@@ -48,15 +47,20 @@ def receipt(*, submission: Submission, site_url: str) -> None:
         )
 
 
-def case_update(*, submission: Submission, event_id: int, headline: str, message: str, site_url: str) -> None:
-    from kurashi.modules.forms.services.filling import status_url
-
+def case_update(
+    *, submission: Submission, event_id: int, headline: str, message: str, site_url: str
+) -> None:
     with translation.override(submission.language):
+        headline = _(headline)  # the applicant's language, not the staff member's
         send(
             key=f"forms:case:{submission.reference}:{event_id}",
             to=submission.email,
             subject=_("%(headline)s: %(title)s (%(reference)s)")
-            % {"headline": headline, "title": _title(submission), "reference": submission.reference},
+            % {
+                "headline": headline,
+                "title": _title(submission),
+                "reference": submission.reference,
+            },
             body=_(
                 "%(headline)s — %(title)s, reference number %(reference)s.\n\n%(message)s\n\n"
                 "Details: %(link)s\n"

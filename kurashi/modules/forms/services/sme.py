@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kurashi.core.audit import record_audit
 from kurashi.core.models import User
@@ -21,6 +22,9 @@ from kurashi.modules.forms.models import Company, ItVendor, ProgrammeReminder, S
 from kurashi.modules.forms.services import messages
 
 REMINDER_DAYS = 7
+REMINDER_BODY = gettext_noop(
+    "Applications for “%(title)s” close on %(end)s (Japan time).\n\n%(url)s\n"
+)
 JGRANTS_AREAS = ("佐賀県", "全国")
 
 
@@ -47,11 +51,20 @@ def put_company(
     )
     company.name = name
     for key, value in fields.items():
-        if key in {"name_kana", "postal_code", "address", "has_gbizid_prime", "security_action", "miradigi_checked"}:
+        if key in {
+            "name_kana",
+            "postal_code",
+            "address",
+            "has_gbizid_prime",
+            "security_action",
+            "miradigi_checked",
+        }:
             setattr(company, key, value)
     company.full_clean()
     company.save()
-    record_audit(actor=actor, action="forms.put_company", obj=company, municipality_code=tenant_code)
+    record_audit(
+        actor=actor, action="forms.put_company", obj=company, municipality_code=tenant_code
+    )
     return company
 
 
@@ -59,7 +72,10 @@ def readiness(company: Company) -> list[tuple[str, bool]]:
     """The IT導入補助金 prerequisites (GビズIDプライム, SECURITY ACTION, みらデジ経営チェック)."""
     return [
         (_("GビズID プライム account"), company.has_gbizid_prime),
-        (_("SECURITY ACTION declared (★ or ★★)"), company.security_action != Company.SecurityAction.NONE),
+        (
+            _("SECURITY ACTION declared (★ or ★★)"),
+            company.security_action != Company.SecurityAction.NONE,
+        ),
         (_("みらデジ経営チェック done"), company.miradigi_checked),
     ]
 
@@ -80,9 +96,9 @@ def enrich_company(*, company: Company, payload: dict[str, Any], source: str) ->
 @transaction.atomic
 def put_vendor(*, tenant_code: str, corporate_number: str, name: str, **fields: Any) -> ItVendor:
     number = _corporate_number(corporate_number)
-    vendor = ItVendor.objects.filter(tenant_code=tenant_code, corporate_number=number).first() or ItVendor(
+    vendor = ItVendor.objects.filter(
         tenant_code=tenant_code, corporate_number=number
-    )
+    ).first() or ItVendor(tenant_code=tenant_code, corporate_number=number)
     vendor.name = name
     for key, value in fields.items():
         setattr(vendor, key, value)
@@ -119,7 +135,9 @@ def import_jgrants(*, tenant_code: str, payload: dict[str, Any]) -> int:
             defaults={
                 "title_ja": str(item.get("title", ""))[:300],
                 "target_area": areas[:100],
-                "max_amount_yen": int(item["subsidy_max_limit"]) if item.get("subsidy_max_limit") else None,
+                "max_amount_yen": int(item["subsidy_max_limit"])
+                if item.get("subsidy_max_limit")
+                else None,
                 "subsidy_rate": str(item.get("subsidy_rate") or "")[:60],
                 "acceptance_start": _datetime(item.get("acceptance_start_datetime")),
                 "acceptance_end": _datetime(item.get("acceptance_end_datetime")),
@@ -156,7 +174,12 @@ def send_reminders(*, now: Any = None) -> int:
     ).select_related("programme")
     sent = 0
     for reminder in due:
-        if ProgrammeReminder.objects.filter(pk=reminder.pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
+        if (
+            ProgrammeReminder.objects.filter(pk=reminder.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            != 1
+        ):
             continue
         programme = reminder.programme
         assert programme.acceptance_end is not None  # noqa: S101 (filtered above)
@@ -165,7 +188,7 @@ def send_reminders(*, now: Any = None) -> int:
                 key=f"forms:reminder:{reminder.pk}",
                 to=reminder.email,
                 subject=_("Closing soon: %(title)s") % {"title": programme.title_ja},
-                body=_("Applications for “%(title)s” close on %(end)s (Japan time).\n\n%(url)s\n")
+                body=_(REMINDER_BODY)
                 % {
                     "title": programme.title_ja,
                     "end": f"{timezone.localtime(programme.acceptance_end):%Y-%m-%d %H:%M}",

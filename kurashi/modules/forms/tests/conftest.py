@@ -27,8 +27,18 @@ TWO_PAGES: dict[str, Any] = {
             "sections": [
                 {
                     "fields": [
-                        {"key": "name", "type": "name", "label": {"ja": "氏名", "en": "Name"}, "required": True},
-                        {"key": "email", "type": "email", "label": {"ja": "メールアドレス", "en": "E-mail"}, "required": True},
+                        {
+                            "key": "name",
+                            "type": "name",
+                            "label": {"ja": "氏名", "en": "Name"},
+                            "required": True,
+                        },
+                        {
+                            "key": "email",
+                            "type": "email",
+                            "label": {"ja": "メールアドレス", "en": "E-mail"},
+                            "required": True,
+                        },
                         {
                             "key": "kind",
                             "type": "choice",
@@ -50,7 +60,12 @@ TWO_PAGES: dict[str, Any] = {
             "sections": [
                 {
                     "fields": [
-                        {"key": "corporate_number", "type": "corporate_number", "label": {"ja": "法人番号", "en": "Corporate number"}, "required": True},
+                        {
+                            "key": "corporate_number",
+                            "type": "corporate_number",
+                            "label": {"ja": "法人番号", "en": "Corporate number"},
+                            "required": True,
+                        },
                         {"key": "note", "type": "textarea", "label": {"ja": "備考", "en": "Note"}},
                     ]
                 }
@@ -62,9 +77,22 @@ TWO_PAGES: dict[str, Any] = {
             "sections": [
                 {
                     "fields": [
-                        {"key": "address", "type": "address", "label": {"ja": "住所", "en": "Address"}, "required": True},
-                        {"key": "birthday", "type": "date", "label": {"ja": "生年月日", "en": "Date of birth"}},
-                        {"key": "phone", "type": "phone", "label": {"ja": "電話番号", "en": "Telephone"}},
+                        {
+                            "key": "address",
+                            "type": "address",
+                            "label": {"ja": "住所", "en": "Address"},
+                            "required": True,
+                        },
+                        {
+                            "key": "birthday",
+                            "type": "date",
+                            "label": {"ja": "生年月日", "en": "Date of birth"},
+                        },
+                        {
+                            "key": "phone",
+                            "type": "phone",
+                            "label": {"ja": "電話番号", "en": "Telephone"},
+                        },
                         {
                             "key": "items",
                             "type": "group",
@@ -72,11 +100,28 @@ TWO_PAGES: dict[str, Any] = {
                             "min_items": 1,
                             "max_items": 3,
                             "fields": [
-                                {"key": "item", "type": "text", "label": {"ja": "品名", "en": "Item"}, "required": True},
-                                {"key": "count", "type": "number", "label": {"ja": "個数", "en": "Count"}, "required": True, "min_value": 1},
+                                {
+                                    "key": "item",
+                                    "type": "text",
+                                    "label": {"ja": "品名", "en": "Item"},
+                                    "required": True,
+                                },
+                                {
+                                    "key": "count",
+                                    "type": "number",
+                                    "label": {"ja": "個数", "en": "Count"},
+                                    "required": True,
+                                    "min_value": 1,
+                                },
                             ],
                         },
-                        {"key": "attachment", "type": "file", "label": {"ja": "添付書類", "en": "Attachment"}, "accept": ["pdf", "png"], "max_bytes": 1048576},
+                        {
+                            "key": "attachment",
+                            "type": "file",
+                            "label": {"ja": "添付書類", "en": "Attachment"},
+                            "accept": ["pdf", "png"],
+                            "max_bytes": 1048576,
+                        },
                     ]
                 }
             ],
@@ -102,12 +147,14 @@ def _media(settings: Any, tmp_path: Any) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path
     settings.SITE_URL = "http://testserver"
-    yield
+    return
 
 
 @pytest.fixture
 def karatsu_org(db: None) -> Organisation:
-    return make_organisation(municipality_code=KARATSU, slug="municipality-412023", name_ja="唐津市")
+    return make_organisation(
+        municipality_code=KARATSU, slug="municipality-412023", name_ja="唐津市"
+    )
 
 
 @pytest.fixture
@@ -145,7 +192,9 @@ def prefecture_staff(db: None) -> User:
         slug="pref-forms",
         name_ja="県 電子申請",
     )
-    return make_member(department, *BUILDER, "forms.manage_programmes", user=make_user("pref-staff"))
+    return make_member(
+        department, *BUILDER, "forms.manage_programmes", user=make_user("pref-staff")
+    )
 
 
 def client_for(user: User | None) -> Client:
@@ -157,7 +206,12 @@ def client_for(user: User | None) -> Client:
 
 @pytest.fixture
 def published_form() -> Callable[..., Form]:
-    def make(tenant_code: str = KARATSU, slug: str = "test", definition: dict[str, Any] | None = None, settings: dict[str, Any] | None = None) -> Form:
+    def make(
+        tenant_code: str = KARATSU,
+        slug: str = "test",
+        definition: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Form:
         with tenant_scope(tenant_code):
             form = builder.create_form(
                 tenant_code=tenant_code,

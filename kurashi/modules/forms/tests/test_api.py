@@ -19,16 +19,26 @@ def test_lists_published_forms_per_tenant(published_form, karatsu_staff):
     assert response.status_code == 200
     assert "public" in response["Cache-Control"]
     data = response.json()
-    assert [(t["tenant_code"], [f["slug"] for f in t["forms"]]) for t in data] == [(SAGA, ["dogs"]), (KARATSU, ["waste"])]
+    assert [(t["tenant_code"], [f["slug"] for f in t["forms"]]) for t in data] == [
+        (SAGA, ["dogs"]),
+        (KARATSU, ["waste"]),
+    ]
     assert data[1]["tenant_name"] == {"ja": "唐津市", "en": "Karatsu City"}
-    assert data[1]["forms"][0]["title"] == {"ja": SETTINGS["title"]["ja"], "en": SETTINGS["title"]["en"]}
+    assert data[1]["forms"][0]["title"] == {
+        "ja": SETTINGS["title"]["ja"],
+        "en": SETTINGS["title"]["en"],
+    }
     assert data[1]["forms"][0]["url"] == f"/forms/{KARATSU}/waste/"
     only = client_for(None).get("/api/v1/forms/", {"tenant": KARATSU}).json()
     assert [t["tenant_code"] for t in only] == [KARATSU]
 
 
 def test_one_forms_definition_without_the_back_office_addresses(published_form):
-    published_form(KARATSU, "waste", settings={**SETTINGS, "registration": [{"kind": "email", "email": "office@example.jp"}]})
+    published_form(
+        KARATSU,
+        "waste",
+        settings={**SETTINGS, "registration": [{"kind": "email", "email": "office@example.jp"}]},
+    )
     response = client_for(None).get("/api/v1/forms/412023/waste")
     data = response.json()
     assert data["version"] == 1

@@ -45,7 +45,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server hook)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
                 status = 503 if len(receiver.requests) <= receiver.failures else 201
@@ -82,15 +82,38 @@ def submit(form, answers, kind="person"):
                     query.setlist(key, value)
                 else:
                     query[key] = value
-            result = filling.save_page(submission=submission, page_key=page, data=query, files={}, validate=True)
+            result = filling.save_page(
+                submission=submission, page_key=page, data=query, files={}, validate=True
+            )
             assert result.errors == [], result.errors
         filling.submit(submission=submission, site_url="http://testserver")
         return submission
 
 
 PERSON = [
-    ("applicant", {"name__family": "佐賀", "name__given": "花子", "name__family_kana": "サガ", "name__given_kana": "ハナコ", "email": "h@example.jp", "kind": "person"}),
-    ("details", {"address__postal_code": "8470011", "address__address": "佐賀県唐津市栄町", "address__detail": "2588-3", "items__count": "1", "items__0__item": "=HYPERLINK(\"http://evil\")", "items__0__count": "1", "phone": "+819012345678"}),
+    (
+        "applicant",
+        {
+            "name__family": "佐賀",
+            "name__given": "花子",
+            "name__family_kana": "サガ",
+            "name__given_kana": "ハナコ",
+            "email": "h@example.jp",
+            "kind": "person",
+        },
+    ),
+    (
+        "details",
+        {
+            "address__postal_code": "8470011",
+            "address__address": "佐賀県唐津市栄町",
+            "address__detail": "2588-3",
+            "items__count": "1",
+            "items__0__item": '=HYPERLINK("http://evil")',
+            "items__0__count": "1",
+            "phone": "+819012345678",
+        },
+    ),
 ]
 COMPANY = [
     ("applicant", {**PERSON[0][1], "kind": "company", "name__family": "@SUM(A1)"}),
@@ -102,7 +125,12 @@ COMPANY = [
 @pytest.fixture
 def webhook_form(published_form):
     def make(url, attempts=3):
-        return published_form(settings={**SETTINGS, "registration": [{"kind": "webhook", "url": url, "max_attempts": attempts}]})
+        return published_form(
+            settings={
+                **SETTINGS,
+                "registration": [{"kind": "webhook", "url": url, "max_attempts": attempts}],
+            }
+        )
 
     return make
 
@@ -126,7 +154,9 @@ def test_webhook_delivers_signed_json(webhook_form, settings):
     assert request["headers"]["Idempotency-Key"] == f"forms-{dispatch.pk}"
 
 
-def test_failures_back_off_then_land_in_the_dead_letter_list_and_can_be_sent_again(webhook_form, karatsu_staff):
+def test_failures_back_off_then_land_in_the_dead_letter_list_and_can_be_sent_again(
+    webhook_form, karatsu_staff
+):
     with Receiver(failures=3) as receiver:
         form = webhook_form(receiver.url, attempts=3)
         submission = submit(form, PERSON)
@@ -135,7 +165,11 @@ def test_failures_back_off_then_land_in_the_dead_letter_list_and_can_be_sent_aga
             assert backoffice.process_dispatches(now=now)["retry"] == 1
             dispatch = Dispatch.objects.get(submission=submission)
             assert dispatch.next_attempt_at == now + timedelta(minutes=1)
-            assert backoffice.process_dispatches(now=now) == {"sent": 0, "retry": 0, "dead": 0}  # not due yet
+            assert backoffice.process_dispatches(now=now) == {
+                "sent": 0,
+                "retry": 0,
+                "dead": 0,
+            }  # not due yet
             backoffice.process_dispatches(now=now + timedelta(minutes=1))
             dispatch.refresh_from_db()
             assert dispatch.next_attempt_at == now + timedelta(minutes=3)
@@ -155,7 +189,12 @@ def test_failures_back_off_then_land_in_the_dead_letter_list_and_can_be_sent_aga
 
 
 def test_the_email_adapter_sends_through_smtp(published_form, django_capture_on_commit_callbacks):
-    form = published_form(settings={**SETTINGS, "registration": [{"kind": "email", "email": "office@city.karatsu.example"}]})
+    form = published_form(
+        settings={
+            **SETTINGS,
+            "registration": [{"kind": "email", "email": "office@city.karatsu.example"}],
+        }
+    )
     with smtp_server() as sink, override_settings(MAILERS=sink.mailers):
         submission = submit(form, PERSON)
         with tenant_scope(KARATSU), django_capture_on_commit_callbacks(execute=True):
@@ -169,7 +208,9 @@ def _rows(content: bytes, encoding: str = "utf-8-sig") -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode(encoding))))
 
 
-def test_csv_export_has_every_question_column_even_for_skipped_branches_and_no_formulas(published_form, karatsu_staff):
+def test_csv_export_has_every_question_column_even_for_skipped_branches_and_no_formulas(
+    published_form, karatsu_staff
+):
     form = published_form()
     person = submit(form, PERSON)
     company = submit(form, COMPANY)
@@ -182,7 +223,7 @@ def test_csv_export_has_every_question_column_even_for_skipped_branches_and_no_f
     number = header.index("法人番号")
     assert first[number] == ""  # the person skipped the company page: an empty cell
     assert second[number] == "7000012050002"
-    assert first[header.index("品目：品名")] == "'=HYPERLINK(\"http://evil\")"
+    assert first[header.index("品目：品名")] == '\'=HYPERLINK("http://evil")'
     assert second[header.index("氏名（姓）")] == "'@SUM(A1)"
     assert second[header.index("備考")] == "'-2+3"
     assert first[header.index("電話番号")] == "09012345678"
@@ -197,7 +238,12 @@ def test_csv_export_spans_every_version_of_the_form(published_form, karatsu_staf
     from kurashi.modules.forms.services import builder
 
     with tenant_scope(KARATSU):
-        builder.put_field(form=form, actor=karatsu_staff, page_key="details", field={"key": "extra", "type": "text", "label": {"ja": "追加項目"}})
+        builder.put_field(
+            form=form,
+            actor=karatsu_staff,
+            page_key="details",
+            field={"key": "extra", "type": "text", "label": {"ja": "追加項目"}},
+        )
         builder.publish_form(form=form, actor=karatsu_staff)
         assert FormVersion.objects.filter(form=form).count() == 2
         header, row = _rows(backoffice.export_csv(form=form, submissions=[old]))
@@ -222,7 +268,9 @@ def test_csv_batches_collect_new_submissions_once(published_form, karatsu_staff)
     assert response.status_code == 200
 
 
-def test_retention_deletes_drafts_and_anonymises_old_cases_except_under_legal_hold(published_form, karatsu_staff):
+def test_retention_deletes_drafts_and_anonymises_old_cases_except_under_legal_hold(
+    published_form, karatsu_staff
+):
     settings = {**SETTINGS, "retention": {"years": 1, "draft_days": 7, "method": "anonymise"}}
     form = published_form(settings=settings)
     with tenant_scope(KARATSU):
@@ -235,11 +283,19 @@ def test_retention_deletes_drafts_and_anonymises_old_cases_except_under_legal_ho
             cases.transition(case=case, to="reviewing", actor=karatsu_staff)
             cases.transition(case=case, to="rejected", actor=karatsu_staff, message="却下")
             cases.transition(case=case, to="closed", actor=karatsu_staff)
-        backoffice.set_legal_hold(submission=held, hold=True, actor=karatsu_staff, reason="訴訟対応")
-    with time_machine.travel(timezone.now() + timedelta(days=8)), cross_tenant(reason="test sweep", write=True):
+        backoffice.set_legal_hold(
+            submission=held, hold=True, actor=karatsu_staff, reason="訴訟対応"
+        )
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=8)),
+        cross_tenant(reason="test sweep", write=True),
+    ):
         assert backoffice.apply_retention() == {"deleted": 1, "anonymised": 0, "held": 0}
         assert not Submission.objects.filter(pk=draft.pk).exists()
-    with time_machine.travel(timezone.now() + timedelta(days=367)), cross_tenant(reason="test sweep", write=True):
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=367)),
+        cross_tenant(reason="test sweep", write=True),
+    ):
         assert backoffice.apply_retention() == {"deleted": 0, "anonymised": 1, "held": 1}
         done.refresh_from_db()
         assert done.answers == {}
@@ -256,18 +312,27 @@ def test_retention_deletes_drafts_and_anonymises_old_cases_except_under_legal_ho
 def test_retention_removes_stored_files(published_form, karatsu_staff):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    form = published_form(settings={**SETTINGS, "retention": {"years": 1, "draft_days": 1, "method": "delete"}})
+    form = published_form(
+        settings={**SETTINGS, "retention": {"years": 1, "draft_days": 1, "method": "delete"}}
+    )
     with tenant_scope(KARATSU):
         draft = filling.start_submission(form=form, language="ja")
         query = QueryDict(mutable=True)
         upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", "application/pdf")
-        filling.save_page(submission=draft, page_key="details", data=query, files={"attachment": upload}, validate=False)
+        filling.save_page(
+            submission=draft,
+            page_key="details",
+            data=query,
+            files={"attachment": upload},
+            validate=False,
+        )
         stored = SubmissionFile.objects.get(submission=draft)
         path = stored.file.path
-    with time_machine.travel(timezone.now() + timedelta(days=2)), cross_tenant(reason="test sweep", write=True):
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=2)),
+        cross_tenant(reason="test sweep", write=True),
+    ):
         backoffice.apply_retention()
     import os
 
     assert not os.path.exists(path)
-
-

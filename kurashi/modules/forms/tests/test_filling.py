@@ -2,7 +2,6 @@
 the error summary linking to fields, save and resume by e-mailed link, the language switch that
 keeps answers, identity levels, fees with reference first, tampered version ids, hostile input."""
 
-
 import re
 
 import pytest
@@ -50,7 +49,13 @@ def start(client, form):
 
 
 def post_page(client, submission, page, data, action="next", files=None):
-    payload = {"version": str(submission.version_id), "action": action, "language": "en", **data, **(files or {})}
+    payload = {
+        "version": str(submission.version_id),
+        "action": action,
+        "language": "en",
+        **data,
+        **(files or {}),
+    }
     return client.post(reverse("forms:fill", args=[submission.public_id, page]), payload)
 
 
@@ -63,12 +68,20 @@ def fill_all(client, submission, *, kind="company"):
     assert post_page(client, submission, "applicant", {**PAGE1, "kind": kind}).status_code == 302
     if kind == "company":
         assert post_page(client, submission, "company", COMPANY).status_code == 302
-    response = post_page(client, submission, "details", DETAILS, files={"attachment": SimpleUploadedFile("見積.pdf", PDF, "application/pdf")})
+    response = post_page(
+        client,
+        submission,
+        "details",
+        DETAILS,
+        files={"attachment": SimpleUploadedFile("見積.pdf", PDF, "application/pdf")},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     return response
 
 
-def test_a_resident_fills_in_submits_and_sees_the_status_by_the_secret_link(published_form, django_capture_on_commit_callbacks):
+def test_a_resident_fills_in_submits_and_sees_the_status_by_the_secret_link(
+    published_form, django_capture_on_commit_callbacks
+):
     form = published_form()
     client = client_for(None)
     submission = start(client, form)
@@ -76,7 +89,10 @@ def test_a_resident_fills_in_submits_and_sees_the_status_by_the_secret_link(publ
     response = client.get(reverse("forms:review", args=[submission.public_id]))
     assert "7000012050002" in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("forms:review", args=[submission.public_id]), {"version": str(submission.version_id)})
+        response = client.post(
+            reverse("forms:review", args=[submission.public_id]),
+            {"version": str(submission.version_id)},
+        )
     assert response.status_code == 302
     submission = reload(submission)
     assert submission.status == Submission.Status.SUBMITTED
@@ -107,7 +123,10 @@ def test_the_owner_sees_the_status_without_the_link(published_form, resident):
     client = client_for(resident)
     submission = start(client, form)
     fill_all(client, submission)
-    client.post(reverse("forms:review", args=[submission.public_id]), {"version": str(submission.version_id)})
+    client.post(
+        reverse("forms:review", args=[submission.public_id]),
+        {"version": str(submission.version_id)},
+    )
     assert client.get(reverse("forms:my_status", args=[submission.public_id])).status_code == 200
     assert reload(submission).reference in client.get(reverse("forms:my")).content.decode()
 
@@ -116,7 +135,12 @@ def test_errors_are_summarised_with_links_to_each_field(published_form):
     form = published_form()
     client = client_for(None)
     submission = start(client, form)
-    response = post_page(client, submission, "applicant", {**PAGE1, "name__family_kana": "佐賀", "email": "not-an-address", "kind": ""})
+    response = post_page(
+        client,
+        submission,
+        "applicant",
+        {**PAGE1, "name__family_kana": "佐賀", "email": "not-an-address", "kind": ""},
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="error-summary"' in html
@@ -132,7 +156,9 @@ def test_a_skipped_branch_is_not_asked_and_not_kept(published_form):
     client = client_for(None)
     submission = start(client, form)
     post_page(client, submission, "applicant", PAGE1)
-    post_page(client, submission, "company", {"corporate_number": "7000012050002", "note": "法人メモ"})
+    post_page(
+        client, submission, "company", {"corporate_number": "7000012050002", "note": "法人メモ"}
+    )
     response = post_page(client, submission, "applicant", {**PAGE1, "kind": "person"})
     assert response.url.endswith("/details/")  # the company page is skipped
     submission = reload(submission)
@@ -140,19 +166,28 @@ def test_a_skipped_branch_is_not_asked_and_not_kept(published_form):
     assert "note" not in submission.answers
 
 
-def test_save_and_resume_by_the_e_mailed_link_keeps_every_answer(published_form, django_capture_on_commit_callbacks):
+def test_save_and_resume_by_the_e_mailed_link_keeps_every_answer(
+    published_form, django_capture_on_commit_callbacks
+):
     form = published_form()
     client = client_for(None)
     submission = start(client, form)
     post_page(client, submission, "applicant", {**PAGE1, "email": ""}, action="save")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("forms:save", args=[submission.public_id]), {"email": "hanako@example.jp"})
+        response = client.post(
+            reverse("forms:save", args=[submission.public_id]), {"email": "hanako@example.jp"}
+        )
     assert response.status_code == 200
     message = mail.outbox[-1]
     assert message.to == ["hanako@example.jp"]
     link = re.search(r"http://testserver(/forms/resume/\S+)", message.body).group(1)
     other_device = client_for(None)
-    assert other_device.get(reverse("forms:fill", args=[submission.public_id, "applicant"])).status_code == 404
+    assert (
+        other_device.get(
+            reverse("forms:fill", args=[submission.public_id, "applicant"])
+        ).status_code
+        == 404
+    )
     response = other_device.get(link, follow=True)
     html = response.content.decode()
     assert 'value="佐賀"' in html
@@ -160,16 +195,22 @@ def test_save_and_resume_by_the_e_mailed_link_keeps_every_answer(published_form,
     assert reload(submission).identity_level == "email"  # opening the link proved the address
 
 
-def test_an_expired_or_wrong_resume_link_opens_nothing(published_form, django_capture_on_commit_callbacks):
+def test_an_expired_or_wrong_resume_link_opens_nothing(
+    published_form, django_capture_on_commit_callbacks
+):
     form = published_form()
     client = client_for(None)
     submission = start(client, form)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("forms:save", args=[submission.public_id]), {"email": "hanako@example.jp"})
+        client.post(
+            reverse("forms:save", args=[submission.public_id]), {"email": "hanako@example.jp"}
+        )
     link = re.search(r"http://testserver(/forms/resume/\S+)", mail.outbox[-1].body).group(1)
     assert client_for(None).get(link[:-3] + "abc/").status_code == 410
     with cross_tenant(reason="test", write=True):
-        Submission.objects.filter(pk=submission.pk).update(resume_expires_at=timezone.now() - timezone.timedelta(seconds=1))
+        Submission.objects.filter(pk=submission.pk).update(
+            resume_expires_at=timezone.now() - timezone.timedelta(seconds=1)
+        )
     assert client_for(None).get(link).status_code == 410
 
 
@@ -177,7 +218,9 @@ def test_switching_language_keeps_unsaved_answers(published_form):
     form = published_form()
     client = client_for(None)
     submission = start(client, form)
-    response = post_page(client, submission, "applicant", {**PAGE1, "email": "half-typed"}, action="switch_language")
+    response = post_page(
+        client, submission, "applicant", {**PAGE1, "email": "half-typed"}, action="switch_language"
+    )
     assert response.status_code == 302
     assert response.url.startswith("/en/forms/fill/")
     html = client.get(response.url).content.decode()
@@ -202,7 +245,9 @@ def test_a_tampered_version_id_is_refused_and_nothing_changes(published_form):
             {**PAGE1, "name__family": "改ざん", "version": version, "action": "next"},
         )
         assert response.status_code == 400
-        response = client.post(reverse("forms:review", args=[submission.public_id]), {"version": version})
+        response = client.post(
+            reverse("forms:review", args=[submission.public_id]), {"version": version}
+        )
         assert response.status_code == 400
     assert reload(submission).answers == before
     assert reload(submission).status == Submission.Status.DRAFT
@@ -225,7 +270,12 @@ def test_hostile_files_are_refused_with_a_clear_error(published_form, name, cont
     with translation.override("en"):
         response = client.post(
             reverse("forms:fill", args=[submission.public_id, "details"]),
-            {"version": str(submission.version_id), "action": "next", **DETAILS, "attachment": SimpleUploadedFile(name, content, "application/pdf")},
+            {
+                "version": str(submission.version_id),
+                "action": "next",
+                **DETAILS,
+                "attachment": SimpleUploadedFile(name, content, "application/pdf"),
+            },
         )
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -238,7 +288,12 @@ def test_scripts_in_answers_are_escaped(published_form):
     client = client_for(None)
     submission = start(client, form)
     post_page(client, submission, "applicant", {**PAGE1, "kind": "company"})
-    post_page(client, submission, "company", {**COMPANY, "note": '<script>alert("x")</script><img src=x onerror=alert(1)>'})
+    post_page(
+        client,
+        submission,
+        "company",
+        {**COMPANY, "note": '<script>alert("x")</script><img src=x onerror=alert(1)>'},
+    )
     html = client.get(reverse("forms:review", args=[submission.public_id])).content.decode()
     assert "<script>alert" not in html
     assert "<img src=x" not in html
@@ -250,29 +305,56 @@ def test_a_form_needing_gbizid_cannot_be_submitted_without_it(published_form):
     client = client_for(None)
     submission = start(client, form)
     fill_all(client, submission, kind="person")
-    response = client.post(reverse("forms:review", args=[submission.public_id]), {"version": str(submission.version_id)})
+    response = client.post(
+        reverse("forms:review", args=[submission.public_id]),
+        {"version": str(submission.version_id)},
+    )
     assert response.status_code == 400
     assert reload(submission).status == Submission.Status.DRAFT
     response = client.post(reverse("forms:identity", args=[submission.public_id]))
     assert response.url.startswith(reverse("forms:fake_identity", args=["gbizid"]))
     state = client.session["forms_identity"]["state"]
-    assert client.post(response.url.split("?")[0], {"state": "forged", "subject": "x"}).status_code == 400
-    client.post(response.url.split("?")[0], {"state": state, "subject": "gbiz-123", "corporate_number": "7000012050002", "account_type": "prime"})
-    response = client.post(reverse("forms:review", args=[submission.public_id]), {"version": str(submission.version_id)})
+    assert (
+        client.post(response.url.split("?")[0], {"state": "forged", "subject": "x"}).status_code
+        == 400
+    )
+    client.post(
+        response.url.split("?")[0],
+        {
+            "state": state,
+            "subject": "gbiz-123",
+            "corporate_number": "7000012050002",
+            "account_type": "prime",
+        },
+    )
+    response = client.post(
+        reverse("forms:review", args=[submission.public_id]),
+        {"version": str(submission.version_id)},
+    )
     assert response.status_code == 302
     submission = reload(submission)
     assert submission.status == Submission.Status.SUBMITTED
     assert submission.identity_level == "gbizid"
-    assert submission.identity_attributes == {"corporate_number": "7000012050002", "account_type": "prime"}
+    assert submission.identity_attributes == {
+        "corporate_number": "7000012050002",
+        "account_type": "prime",
+    }
 
 
-def test_a_fee_gets_its_reference_before_payment_and_the_case_opens_when_paid(published_form, settings, tmp_path):
+def test_a_fee_gets_its_reference_before_payment_and_the_case_opens_when_paid(
+    published_form, settings, tmp_path
+):
     settings.VAR_DIR = tmp_path
-    form = published_form(settings={**SETTINGS, "fee": {"amount_yen": 500, "label": {"ja": "手数料"}}})
+    form = published_form(
+        settings={**SETTINGS, "fee": {"amount_yen": 500, "label": {"ja": "手数料"}}}
+    )
     client = client_for(None)
     submission = start(client, form)
     fill_all(client, submission, kind="person")
-    response = client.post(reverse("forms:review", args=[submission.public_id]), {"version": str(submission.version_id)})
+    response = client.post(
+        reverse("forms:review", args=[submission.public_id]),
+        {"version": str(submission.version_id)},
+    )
     assert response.url == reverse("forms:pay", args=[submission.public_id])
     submission = reload(submission)
     assert submission.status == Submission.Status.AWAITING_PAYMENT
@@ -290,26 +372,53 @@ def test_a_fee_gets_its_reference_before_payment_and_the_case_opens_when_paid(pu
         payment.refresh_from_db()
         assert payment.status == Payment.Status.PAID
         assert Case.objects.filter(submission=submission).exists()
-        lines = reconcile(payments=list(Payment.objects.all()), settlements=FakePaymentProvider().settlements())
+        lines = reconcile(
+            payments=list(Payment.objects.all()), settlements=FakePaymentProvider().settlements()
+        )
     assert [(line.reference, line.status) for line in lines] == [(payment.reference, "matched")]
 
 
 def test_reconciliation_reports_every_kind_of_difference(published_form):
-    form = published_form(settings={**SETTINGS, "fee": {"amount_yen": 500, "label": {"ja": "手数料"}}})
+    form = published_form(
+        settings={**SETTINGS, "fee": {"amount_yen": 500, "label": {"ja": "手数料"}}}
+    )
     now = timezone.now()
     with tenant_scope(KARATSU):
         rows = []
         for index, status in enumerate(["paid", "paid", "pending", "paid"]):
-            submission = Submission.objects.create(tenant_code=KARATSU, form=form, version=form.published_version, reference=f"{KARATSU}-2026-00000{index}")
-            rows.append(Payment.objects.create(tenant_code=KARATSU, submission=submission, reference=f"R{index}", amount_yen=500, provider="fake", status=status))
+            submission = Submission.objects.create(
+                tenant_code=KARATSU,
+                form=form,
+                version=form.published_version,
+                reference=f"{KARATSU}-2026-00000{index}",
+            )
+            rows.append(
+                Payment.objects.create(
+                    tenant_code=KARATSU,
+                    submission=submission,
+                    reference=f"R{index}",
+                    amount_yen=500,
+                    provider="fake",
+                    status=status,
+                )
+            )
         settlements = [
             Settlement("R0", 500, "p0", now),  # matched
             Settlement("R1", 300, "p1", now),  # amount mismatch
             Settlement("R2", 500, "p2", now),  # settled, not recorded as paid
             Settlement("RX", 500, "px", now),  # unknown reference
         ]  # R3 paid but never settled
-        lines = {line.reference: line.status for line in reconcile(payments=rows, settlements=settlements)}
-    assert lines == {"R0": "matched", "R1": "amount_mismatch", "R2": "settled_not_recorded", "R3": "not_settled", "RX": "unknown_reference"}
+        lines = {
+            line.reference: line.status
+            for line in reconcile(payments=rows, settlements=settlements)
+        }
+    assert lines == {
+        "R0": "matched",
+        "R1": "amount_mismatch",
+        "R2": "settled_not_recorded",
+        "R3": "not_settled",
+        "RX": "unknown_reference",
+    }
 
 
 def test_postal_lookup_json(client):
@@ -326,7 +435,14 @@ def test_group_items_are_added_and_removed_without_losing_the_others(published_f
     data = {**DETAILS, "items__count": "2", "items__1__item": "机", "items__1__count": "2"}
     post_page(client, submission, "details", data, action="add:items")
     assert len(reload(submission).answers["items"]) == 3
-    data = {**DETAILS, "items__count": "3", "items__1__item": "机", "items__1__count": "2", "items__2__item": "椅子", "items__2__count": "4"}
+    data = {
+        **DETAILS,
+        "items__count": "3",
+        "items__1__item": "机",
+        "items__1__count": "2",
+        "items__2__item": "椅子",
+        "items__2__count": "4",
+    }
     post_page(client, submission, "details", data, action="remove:items:0")
     items = reload(submission).answers["items"]
     assert [i["item"] for i in items] == ["机", "椅子"]
@@ -354,5 +470,3 @@ def test_a_closed_form_takes_no_new_applications(published_form, karatsu_staff):
         builder.unpublish_form(form=form, actor=karatsu_staff)
     response = client_for(None).post(reverse("forms:start", args=[KARATSU, form.slug]))
     assert response.status_code == 404
-
-

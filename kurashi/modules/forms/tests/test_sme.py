@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -28,19 +27,36 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def test_companies_are_keyed_by_a_valid_corporate_number():
     with tenant_scope(PREFECTURE_TENANT):
-        company = sme.put_company(tenant_code=PREFECTURE_TENANT, corporate_number="７０００－０１２０５－０００２".replace("－", ""), name="国税庁")
-        again = sme.put_company(tenant_code=PREFECTURE_TENANT, corporate_number="7000012050002", name="国税庁（更新）", has_gbizid_prime=True)
+        company = sme.put_company(
+            tenant_code=PREFECTURE_TENANT,
+            corporate_number="７０００－０１２０５－０００２".replace("－", ""),
+            name="国税庁",
+        )
+        again = sme.put_company(
+            tenant_code=PREFECTURE_TENANT,
+            corporate_number="7000012050002",
+            name="国税庁（更新）",
+            has_gbizid_prime=True,
+        )
         assert again.pk == company.pk
         assert Company.objects.count() == 1
         with pytest.raises(ValidationError):
-            sme.put_company(tenant_code=PREFECTURE_TENANT, corporate_number="2835678256246", name="x")
+            sme.put_company(
+                tenant_code=PREFECTURE_TENANT, corporate_number="2835678256246", name="x"
+            )
         assert [done for _label, done in sme.readiness(again)] == [True, False, False]
-        sme.enrich_company(company=again, payload={"corporate_number": "7000012050002", "name": "国税庁"}, source="gBizINFO REST v2")
+        sme.enrich_company(
+            company=again,
+            payload={"corporate_number": "7000012050002", "name": "国税庁"},
+            source="gBizINFO REST v2",
+        )
         again.refresh_from_db()
         assert again.enrichment_source == "gBizINFO REST v2"
         assert again.enriched_at is not None
         with pytest.raises(ValidationError):
-            sme.enrich_company(company=again, payload={"corporate_number": "1000011000005"}, source="gBizINFO")
+            sme.enrich_company(
+                company=again, payload={"corporate_number": "1000011000005"}, source="gBizINFO"
+            )
 
 
 def test_jgrants_import_keeps_saga_and_nationwide_subsidies_only():
@@ -53,10 +69,14 @@ def test_jgrants_import_keeps_saga_and_nationwide_subsidies_only():
     assert timezone.localtime(rows[0].acceptance_end).isoformat() == "2027-01-31T17:00:00+09:00"
 
 
-def test_a_reminder_is_sent_once_seven_days_before_the_window_closes(django_capture_on_commit_callbacks):
+def test_a_reminder_is_sent_once_seven_days_before_the_window_closes(
+    django_capture_on_commit_callbacks,
+):
     end = timezone.now() + timedelta(days=20)
     with tenant_scope(PREFECTURE_TENANT):
-        programme = SupportProgramme.objects.create(tenant_code=PREFECTURE_TENANT, title_ja="補助金", acceptance_end=end)
+        programme = SupportProgramme.objects.create(
+            tenant_code=PREFECTURE_TENANT, title_ja="補助金", acceptance_end=end
+        )
         sme.ask_reminder(programme=programme, email="owner@example.jp", language="ja")
         with django_capture_on_commit_callbacks(execute=True):
             assert sme.send_reminders(now=end - timedelta(days=8)) == 0
@@ -66,12 +86,18 @@ def test_a_reminder_is_sent_once_seven_days_before_the_window_closes(django_capt
     assert "補助金" in mail.outbox[0].subject
 
 
-def test_demo_ships_the_subsidy_and_consultation_as_forms_on_the_engine(django_capture_on_commit_callbacks):
+def test_demo_ships_the_subsidy_and_consultation_as_forms_on_the_engine(
+    django_capture_on_commit_callbacks,
+):
     load_demo(lambda done, total: None)
     load_demo(lambda done, total: None)  # idempotent
     with cross_tenant(reason="test"):
         slugs = set(Form.objects.filter(status="published").values_list("tenant_code", "slug"))
-    assert {(PREFECTURE_TENANT, "sme-ict-subsidy"), (PREFECTURE_TENANT, "ict-consultation"), ("412023", "bulky-waste")} <= slugs
+    assert {
+        (PREFECTURE_TENANT, "sme-ict-subsidy"),
+        (PREFECTURE_TENANT, "ict-consultation"),
+        ("412023", "bulky-waste"),
+    } <= slugs
     page = client_for(None).get(reverse("forms:sme"))
     html = page.content.decode()
     assert "中小企業ICT導入支援補助金" in html
@@ -85,11 +111,25 @@ def test_demo_ships_the_subsidy_and_consultation_as_forms_on_the_engine(django_c
         submission = filling.start_submission(form=form, language="ja")
         for page_key, values in (
             ("booking", {"slot": str(slot.pk), "topic": "security"}),
-            ("contact", {"name__family": "佐賀", "name__given": "一郎", "name__family_kana": "サガ", "name__given_kana": "イチロウ", "email": "ichiro@example.jp"}),
+            (
+                "contact",
+                {
+                    "name__family": "佐賀",
+                    "name__given": "一郎",
+                    "name__family_kana": "サガ",
+                    "name__given_kana": "イチロウ",
+                    "email": "ichiro@example.jp",
+                },
+            ),
         ):
             data = QueryDict(mutable=True)
             data.update(values)
-            assert filling.save_page(submission=submission, page_key=page_key, data=data, files={}, validate=True).errors == []
+            assert (
+                filling.save_page(
+                    submission=submission, page_key=page_key, data=data, files={}, validate=True
+                ).errors
+                == []
+            )
         filling.submit(submission=submission, site_url="http://testserver")
         slot.refresh_from_db()
         assert slot.booked == 1
@@ -97,7 +137,11 @@ def test_demo_ships_the_subsidy_and_consultation_as_forms_on_the_engine(django_c
 
 def test_vendor_directory_filters_by_area_and_it_support_flag():
     load_demo(lambda done, total: None)
-    html = client_for(None).get(reverse("forms:sme"), {"it_support": "1", "municipality": "412023"}).content.decode()
+    html = (
+        client_for(None)
+        .get(reverse("forms:sme"), {"it_support": "1", "municipality": "412023"})
+        .content.decode()
+    )
     assert "唐津ITサポート" in html
     assert "有明ウェブ" not in html
     assert "さがデジタル工房" not in html  # serves 佐賀市 only
@@ -108,4 +152,3 @@ def test_demo_corporate_numbers_have_valid_check_digits():
     from kurashi.modules.forms.japanese import clean_corporate_number
 
     assert clean_corporate_number(corporate_number("201201001234"))
-

@@ -6,7 +6,12 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from kurashi.core.tenancy import CrossTenantWriteError, TenantScopeError, tenancy_problems, tenant_scope
+from kurashi.core.tenancy import (
+    CrossTenantWriteError,
+    TenantScopeError,
+    tenancy_problems,
+    tenant_scope,
+)
 from kurashi.modules.forms.models import (
     TENANT_EXEMPT,
     Case,
@@ -41,7 +46,12 @@ SIMPLE = {
             "sections": [
                 {
                     "fields": [
-                        {"key": "email", "type": "email", "label": {"ja": "メール"}, "required": True},
+                        {
+                            "key": "email",
+                            "type": "email",
+                            "label": {"ja": "メール"},
+                            "required": True,
+                        },
                         {"key": "secret", "type": "text", "label": {"ja": "秘密"}},
                         {"key": "file", "type": "file", "label": {"ja": "添付"}},
                     ]
@@ -60,8 +70,15 @@ def _submitted(form, secret: str):
         data = QueryDict(mutable=True)
         data.update({"email": "a@example.jp", "secret": secret})
         filling.save_page(
-            submission=submission, page_key="main", data=data,
-            files={"file": SimpleUploadedFile("f.pdf", b"%PDF-1.4 " + secret.encode(), "application/pdf")}, validate=True,
+            submission=submission,
+            page_key="main",
+            data=data,
+            files={
+                "file": SimpleUploadedFile(
+                    "f.pdf", b"%PDF-1.4 " + secret.encode(), "application/pdf"
+                )
+            },
+            validate=True,
         )
         filling.submit(submission=submission, site_url="http://testserver")
         document = documents.issue(submission=submission, kind="receipt")
@@ -72,9 +89,22 @@ def _submitted(form, secret: str):
 
 @pytest.fixture
 def two_tenants(published_form):
-    settings = {**SETTINGS, "registration": [{"kind": "webhook", "url": "http://127.0.0.1:9/none", "max_attempts": 1}]}
-    saga_form = published_form(SAGA, "saga-only", definition=SIMPLE, settings={**settings, "title": {"ja": "佐賀市だけの申請"}})
-    karatsu_form = published_form(KARATSU, "karatsu-only", definition=SIMPLE, settings={**settings, "title": {"ja": "唐津市だけの申請"}})
+    settings = {
+        **SETTINGS,
+        "registration": [{"kind": "webhook", "url": "http://127.0.0.1:9/none", "max_attempts": 1}],
+    }
+    saga_form = published_form(
+        SAGA,
+        "saga-only",
+        definition=SIMPLE,
+        settings={**settings, "title": {"ja": "佐賀市だけの申請"}},
+    )
+    karatsu_form = published_form(
+        KARATSU,
+        "karatsu-only",
+        definition=SIMPLE,
+        settings={**settings, "title": {"ja": "唐津市だけの申請"}},
+    )
     saga = _submitted(saga_form, "SAGA-SECRET-314")
     karatsu = _submitted(karatsu_form, "KARATSU-OWN-271")
     with tenant_scope(SAGA):
@@ -83,18 +113,25 @@ def two_tenants(published_form):
         backoffice.process_dispatches()  # the unreachable receiver: a dead letter of 佐賀市
         assert Dispatch.objects.get(submission=saga[0]).status == Dispatch.Status.DEAD
         batch_form = saga_form
-        from kurashi.modules.forms.models import CsvBatch
         from django.core.files.base import ContentFile
 
+        from kurashi.modules.forms.models import CsvBatch
+
         batch = CsvBatch(tenant_code=SAGA, form=batch_form, row_count=1)
-        batch.file.save("saga.csv", ContentFile("SAGA-SECRET-314".encode()), save=False)
+        batch.file.save("saga.csv", ContentFile(b"SAGA-SECRET-314"), save=False)
         batch.save()
-    return {"saga_form": saga_form, "karatsu_form": karatsu_form, "saga": saga, "karatsu": karatsu, "batch": batch}
+    return {
+        "saga_form": saga_form,
+        "karatsu_form": karatsu_form,
+        "saga": saga,
+        "karatsu": karatsu,
+        "batch": batch,
+    }
 
 
 def _staff_urls(data):
     saga_form = data["saga_form"]
-    submission, case, stored, document = data["saga"]
+    _submission, case, stored, _document = data["saga"]
     return {
         "list": [
             reverse("forms:staff"),
@@ -119,21 +156,34 @@ def _staff_urls(data):
     }
 
 
-def test_karatsu_staff_never_see_saga_forms_submissions_files_or_documents(two_tenants, karatsu_staff):
+def test_karatsu_staff_never_see_saga_forms_submissions_files_or_documents(
+    two_tenants, karatsu_staff
+):
     client = client_for(karatsu_staff)
     urls = _staff_urls(two_tenants)
     for url in urls["list"]:
         response = client.get(url)
         assert response.status_code == 200, url
-        body = response.content if not hasattr(response, "streaming_content") else b"".join(response.streaming_content)
+        body = (
+            response.content
+            if not hasattr(response, "streaming_content")
+            else b"".join(response.streaming_content)
+        )
         text = body.decode("utf-8", errors="replace")
-        for leak in ("SAGA-SECRET-314", "saga-only", "佐賀市だけの申請", two_tenants["saga"][0].reference):
+        for leak in (
+            "SAGA-SECRET-314",
+            "saga-only",
+            "佐賀市だけの申請",
+            two_tenants["saga"][0].reference,
+        ):
             assert leak not in text, (url, leak)
     for url in urls["object"]:
         assert client.get(url).status_code == 404, url
     # Their own are there.
     assert "karatsu-only" in client.get(reverse("forms:staff")).content.decode()
-    assert two_tenants["karatsu"][0].reference in client.get(reverse("forms:queue")).content.decode()
+    assert (
+        two_tenants["karatsu"][0].reference in client.get(reverse("forms:queue")).content.decode()
+    )
 
 
 def test_karatsu_staff_cannot_change_saga_objects(two_tenants, karatsu_staff):
@@ -145,7 +195,10 @@ def test_karatsu_staff_cannot_change_saga_objects(two_tenants, karatsu_staff):
         (reverse("forms:publish", args=[saga_form.pk]), {"action": "archive"}),
         (reverse("forms:page_add", args=[saga_form.pk]), {"page-key": "x", "page-title_ja": "x"}),
         (reverse("forms:case", args=[case.pk]), {"action": "transition", "t-to": "reviewing"}),
-        (reverse("forms:dead_letters"), {"dispatch": Dispatch.objects.model._base_manager.get(submission=dead).pk}),
+        (
+            reverse("forms:dead_letters"),
+            {"dispatch": Dispatch.objects.model._base_manager.get(submission=dead).pk},
+        ),
         (reverse("forms:templates"), {"template": "0", "tenant_code": SAGA, "slug": "stolen"}),
     ]
     for url, data in posts:
@@ -181,9 +234,21 @@ def test_prefecture_staff_read_across_tenants_but_cannot_write(two_tenants, pref
     assert client.get(reverse("forms:case", args=[case.pk])).status_code == 200
     assert client.get(reverse("forms:builder", args=[saga_form.pk])).status_code == 200
     assert client.get(reverse("forms:settings", args=[saga_form.pk])).status_code == 403
-    assert client.post(reverse("forms:publish", args=[saga_form.pk]), {"action": "archive"}).status_code == 403
-    assert client.post(reverse("forms:case", args=[case.pk]), {"action": "transition", "t-to": "reviewing"}).status_code == 403
-    references = [row["reference"] for row in client.get(reverse("api-v1:staff_submissions")).json()]
+    assert (
+        client.post(
+            reverse("forms:publish", args=[saga_form.pk]), {"action": "archive"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("forms:case", args=[case.pk]), {"action": "transition", "t-to": "reviewing"}
+        ).status_code
+        == 403
+    )
+    references = [
+        row["reference"] for row in client.get(reverse("api-v1:staff_submissions")).json()
+    ]
     assert two_tenants["saga"][0].reference in references
     assert two_tenants["karatsu"][0].reference in references
     with tenant_scope(SAGA):
@@ -205,5 +270,15 @@ def test_applicant_links_do_not_cross_submissions(two_tenants):
     karatsu_submission = two_tenants["karatsu"][0]
     client = client_for(None)
     karatsu_token = filling.status_token(karatsu_submission)
-    assert client.get(reverse("forms:status", args=[saga_submission.public_id, karatsu_token])).status_code == 404
-    assert client.get(reverse("forms:document", args=[saga_submission.public_id, karatsu_token, "receipt"])).status_code == 404
+    assert (
+        client.get(
+            reverse("forms:status", args=[saga_submission.public_id, karatsu_token])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("forms:document", args=[saga_submission.public_id, karatsu_token, "receipt"])
+        ).status_code
+        == 404
+    )

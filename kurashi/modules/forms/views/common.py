@@ -2,20 +2,22 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
+from kurashi.core.models import User
 from kurashi.core.tenancy import TenantScope, scope_for, tenant_scope_for
 
-View = Callable[..., HttpResponse]
+View = Callable[..., Any]
 SESSION_DRAFTS = "forms_drafts"
 
 
-def no_store(response: HttpResponse) -> HttpResponse:
+def no_store(response: HttpResponseBase) -> HttpResponseBase:
     patch_cache_control(response, private=True, no_store=True, max_age=0)
     return response
 
@@ -25,8 +27,8 @@ def public_unless_signed_in(max_age: int) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            response = view(request, *args, **kwargs)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response: HttpResponseBase = view(request, *args, **kwargs)
             if request.user.is_authenticated or request.method != "GET":
                 return no_store(response)
             patch_cache_control(response, public=True, max_age=max_age)
@@ -41,8 +43,9 @@ def private(view: View) -> View:
     """Applicant pages (drafts, status): never stored by any cache."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return no_store(view(request, *args, **kwargs))
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response: HttpResponseBase = view(request, *args, **kwargs)
+        return no_store(response)
 
     return wrapped
 
@@ -53,7 +56,7 @@ def staff_view(permission: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             scope = scope_for(request.user, permission)
@@ -80,3 +83,9 @@ def grant_draft(request: HttpRequest, public_id: str) -> None:
 
 def has_draft(request: HttpRequest, public_id: str) -> bool:
     return public_id in request.session.get(SESSION_DRAFTS, [])
+
+
+def acting_user(request: HttpRequest) -> Any:
+    """The request's user for services that take an actor (anonymous is passed on as such:
+    services record it as "anonymous" and never treat it as staff)."""
+    return cast(User, request.user)

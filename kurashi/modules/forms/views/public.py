@@ -17,6 +17,7 @@ from django.http import (
     HttpResponseBadRequest,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
 from django.utils.translation import get_language
@@ -34,6 +35,7 @@ from kurashi.modules.forms.services import builder, cases, documents, filling
 from kurashi.modules.forms.services.documents import answer_blocks
 from kurashi.modules.forms.views import widgets
 from kurashi.modules.forms.views.common import (
+    acting_user,
     grant_draft,
     has_draft,
     private,
@@ -48,7 +50,9 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     forms = selectors.list_published_forms(tenant_code=tenant or None, query=query)
     page = Paginator(forms, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    links = [c for c in selectors.list_catalogue(tenant_code=tenant or None) if c.channel != "kurashi"]
+    links = [
+        c for c in selectors.list_catalogue(tenant_code=tenant or None) if c.channel != "kurashi"
+    ]
     return render(
         request,
         "forms/catalogue.html",
@@ -84,7 +88,9 @@ def start_view(request: HttpRequest, tenant_code: str, slug: str) -> HttpRespons
     _definition, form_settings = builder.parse(form.published_version)
     if request.method == "POST":
         with tenant_scope(form.tenant_code):
-            submission = filling.start_submission(form=form, language=get_language() or "ja", owner=request.user)  # type: ignore[arg-type]
+            submission = filling.start_submission(
+                form=form, language=get_language() or "ja", owner=acting_user(request)
+            )
         grant_draft(request, str(submission.public_id))
         return redirect("forms:fill", submission.public_id, submission.current_page)
     tenant = tenant_names().get(form.tenant_code)
@@ -104,7 +110,9 @@ def start_view(request: HttpRequest, tenant_code: str, slug: str) -> HttpRespons
 def _draft(request: HttpRequest, public_id: UUID) -> Submission:
     """The submission this browser may edit: granted in its session, or owned by the user."""
     with cross_tenant(reason="find the applicant's own draft"):
-        submission = Submission.objects.select_related("form", "version").filter(public_id=public_id).first()
+        submission = (
+            Submission.objects.select_related("form", "version").filter(public_id=public_id).first()
+        )
     if submission is None:
         raise Http404
     owner = request.user.is_authenticated and submission.owner_id == request.user.pk
@@ -113,7 +121,13 @@ def _draft(request: HttpRequest, public_id: UUID) -> Submission:
     return submission
 
 
-def _page_context(request: HttpRequest, submission: Submission, page_key: str, errors: list[answer_rules.FieldError], values: dict[str, Any] | None = None) -> dict[str, Any]:
+def _page_context(
+    request: HttpRequest,
+    submission: Submission,
+    page_key: str,
+    errors: list[answer_rules.FieldError],
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     definition, form_settings = builder.parse(submission.version)
     page = definition.page(page_key)
     assert page is not None  # noqa: S101 (checked by the caller)
@@ -126,7 +140,8 @@ def _page_context(request: HttpRequest, submission: Submission, page_key: str, e
         fields = [
             widgets.build(f, answers.get(f.key), errors, slots=slots)
             for f in section.fields
-            if answer_rules.is_visible(f.show_if, {**submission.answers, **answers}) or _same_page_condition(f, page)
+            if answer_rules.is_visible(f.show_if, {**submission.answers, **answers})
+            or _same_page_condition(f, page)
         ]
         sections.append({"section": section, "widgets": fields})
     return {
@@ -162,22 +177,47 @@ def fill_view(request: HttpRequest, public_id: UUID, page_key: str) -> HttpRespo
         return render(request, "forms/fill.html", _page_context(request, submission, page_key, []))
     # The page was drawn for one version; a changed or foreign version id is refused unchanged.
     if request.POST.get("version") != str(submission.version_id):
-        return render(request, "forms/error.html", {"message": _("This page belongs to another version of the form. Nothing was saved; open the form again.")}, status=400)
+        return render(
+            request,
+            "forms/error.html",
+            {
+                "message": _(
+                    "This page belongs to another version of the form. Nothing was saved; open the form again."
+                )
+            },
+            status=400,
+        )
     action = request.POST.get("action", "next")
     validate = action == "next" or action == "review"
     language = request.POST.get("language", "") if action == "switch_language" else None
     if language not in (None, "ja", "en"):
         return HttpResponseBadRequest()
     with tenant_scope(submission.tenant_code):
-        if action.startswith("add:") or action.startswith("remove:"):
+        if action.startswith(("add:", "remove:")):
             data = _group_change(request.POST, action, definition)
-            result = filling.save_page(submission=submission, page_key=page_key, data=data, files=request.FILES, validate=False)
-            return redirect(reverse("forms:fill", args=[submission.public_id, page_key]) + f"#id_{action.split(':')[1]}")
+            result = filling.save_page(
+                submission=submission,
+                page_key=page_key,
+                data=data,
+                files=request.FILES,
+                validate=False,
+            )
+            return redirect(
+                reverse("forms:fill", args=[submission.public_id, page_key])
+                + f"#id_{action.split(':')[1]}"
+            )
         result = filling.save_page(
-            submission=submission, page_key=page_key, data=request.POST, files=request.FILES, validate=validate, language=language
+            submission=submission,
+            page_key=page_key,
+            data=request.POST,
+            files=request.FILES,
+            validate=validate,
+            language=language,
         )
     if action == "switch_language" and language:
-        return redirect(translate_url(reverse("forms:fill", args=[submission.public_id, page_key]), language))
+        return redirect(
+            translate_url(reverse("forms:fill", args=[submission.public_id, page_key]), language)
+        )
     if action == "save":
         return redirect("forms:save", submission.public_id)
     if action == "back":
@@ -186,7 +226,13 @@ def fill_view(request: HttpRequest, public_id: UUID, page_key: str) -> HttpRespo
     if action == "lookup":
         return redirect(reverse("forms:fill", args=[submission.public_id, page_key]))
     if result.errors:
-        context = _page_context(request, submission, page_key, result.errors, values={**submission.answers, **result.answers})
+        context = _page_context(
+            request,
+            submission,
+            page_key,
+            result.errors,
+            values={**submission.answers, **result.answers},
+        )
         return render(request, "forms/fill.html", context, status=400)
     following = filling.next_page(submission, page_key)
     if following is None:
@@ -206,7 +252,8 @@ class _Data:
         return self.post.get(key, default)
 
     def getlist(self, key: str) -> list[str]:
-        return self.overrides.get(key, self.post.getlist(key))
+        values: list[str] = self.overrides.get(key, self.post.getlist(key))
+        return values
 
 
 def _group_change(post: Any, action: str, definition: Any) -> _Data:
@@ -227,7 +274,10 @@ def _group_change(post: Any, action: str, definition: Any) -> _Data:
     overrides: dict[str, list[str]] = {f"{group.key}__count": [str(max(count - 1, 0))]}
     for position in range(index, count):
         for child in group.fields:
-            for suffix in ("", *[f"__{p}" for p in (*answer_rules.NAME_PARTS, *answer_rules.ADDRESS_PARTS)]):
+            for suffix in (
+                "",
+                *[f"__{p}" for p in (*answer_rules.NAME_PARTS, *answer_rules.ADDRESS_PARTS)],
+            ):
                 source = f"{group.key}__{position + 1}__{child.key}{suffix}"
                 target = f"{group.key}__{position}__{child.key}{suffix}"
                 overrides[target] = post.getlist(source)
@@ -242,29 +292,54 @@ def save_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if request.method == "POST":
         try:
             with tenant_scope(submission.tenant_code):
-                filling.send_resume_link(submission=submission, email=request.POST.get("email", ""), site_url=settings.SITE_URL)
+                filling.send_resume_link(
+                    submission=submission,
+                    email=request.POST.get("email", ""),
+                    site_url=settings.SITE_URL,
+                )
         except ValidationError as problem:
             error = " ".join(problem.messages)
         else:
             return render(request, "forms/saved.html", {"submission": submission})
-    return render(request, "forms/save.html", {"submission": submission, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "forms/save.html",
+        {"submission": submission, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @require_GET
 @private
 def resume_view(request: HttpRequest, public_id: UUID, token: str) -> HttpResponse:
     with cross_tenant(reason="open a draft by its magic link"):
-        submission = Submission.objects.select_related("version").filter(public_id=public_id).first()
+        submission = (
+            Submission.objects.select_related("version").filter(public_id=public_id).first()
+        )
     if submission is None:
         raise Http404
     with tenant_scope(submission.tenant_code):
         ok = filling.resume(submission=submission, token=token)
     if not ok:
-        return render(request, "forms/error.html", {"message": _("This link has expired or is not valid. Ask for a new one from the form.")}, status=410)
+        return render(
+            request,
+            "forms/error.html",
+            {
+                "message": _(
+                    "This link has expired or is not valid. Ask for a new one from the form."
+                )
+            },
+            status=410,
+        )
     grant_draft(request, str(submission.public_id))
     messages.success(request, _("Welcome back. Your answers are as you left them."))
     if submission.language in ("ja", "en") and submission.language != (get_language() or "ja")[:2]:
-        return redirect(translate_url(reverse("forms:fill", args=[submission.public_id, submission.current_page]), submission.language))
+        return redirect(
+            translate_url(
+                reverse("forms:fill", args=[submission.public_id, submission.current_page]),
+                submission.language,
+            )
+        )
     return redirect("forms:fill", submission.public_id, submission.current_page)
 
 
@@ -280,7 +355,16 @@ def review_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if request.POST.get("version") != str(submission.version_id):
-            return render(request, "forms/error.html", {"message": _("This page belongs to another version of the form. Nothing was saved; open the form again.")}, status=400)
+            return render(
+                request,
+                "forms/error.html",
+                {
+                    "message": _(
+                        "This page belongs to another version of the form. Nothing was saved; open the form again."
+                    )
+                },
+                status=400,
+            )
         try:
             with tenant_scope(submission.tenant_code):
                 filling.submit(submission=submission, site_url=settings.SITE_URL)
@@ -290,7 +374,11 @@ def review_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
             if submission.status == Submission.Status.AWAITING_PAYMENT:
                 return redirect("forms:pay", submission.public_id)
             return redirect("forms:done", submission.public_id)
-    provider = identity_provider(missing_identity) if missing_identity and missing_identity != IdentityLevel.EMAIL else None
+    provider = (
+        identity_provider(missing_identity)
+        if missing_identity and missing_identity != IdentityLevel.EMAIL
+        else None
+    )
     return render(
         request,
         "forms/review.html",
@@ -317,7 +405,11 @@ def identity_start_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if provider is None:
         return redirect("forms:review", submission.public_id)
     state = filling.new_state()
-    request.session["forms_identity"] = {"state": state, "submission": str(submission.public_id), "provider": provider.name}
+    request.session["forms_identity"] = {
+        "state": state,
+        "submission": str(submission.public_id),
+        "provider": provider.name,
+    }
     return redirect(provider.start_url(state=state))
 
 
@@ -338,13 +430,26 @@ def fake_identity_view(request: HttpRequest, provider_name: str) -> HttpResponse
         try:
             identity = provider.complete(params={k: str(v) for k, v in request.POST.items()})
         except ValueError:
-            return render(request, "forms/fake_identity.html", {"provider": provider, "state": pending["state"], "error": _("Enter an identifier.")}, status=400)
+            return render(
+                request,
+                "forms/fake_identity.html",
+                {
+                    "provider": provider,
+                    "state": pending["state"],
+                    "error": _("Enter an identifier."),
+                },
+                status=400,
+            )
         submission = _draft(request, UUID(pending["submission"]))
         with tenant_scope(submission.tenant_code):
             filling.record_identity(submission=submission, identity=identity)
         del request.session["forms_identity"]
         return redirect("forms:review", submission.public_id)
-    return render(request, "forms/fake_identity.html", {"provider": provider, "state": request.GET.get("state", "")})
+    return render(
+        request,
+        "forms/fake_identity.html",
+        {"provider": provider, "state": request.GET.get("state", "")},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -363,7 +468,11 @@ def pay_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
         except ValidationError as problem:
             messages.error(request, " ".join(problem.messages))
     _definition, form_settings = builder.parse(submission.version)
-    return render(request, "forms/pay.html", {"submission": submission, "payment": payment, "settings": form_settings})
+    return render(
+        request,
+        "forms/pay.html",
+        {"submission": submission, "payment": payment, "settings": form_settings},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -412,7 +521,12 @@ def _status_submission(request: HttpRequest, public_id: UUID, token: str | None)
     """A submission by its secret status link, or by its signed-in owner; 404 otherwise (the
     same answer for a wrong token and an unknown id)."""
     with cross_tenant(reason="applicant status page"):
-        submission = Submission.objects.select_related("form", "version").filter(public_id=public_id).exclude(reference="").first()
+        submission = (
+            Submission.objects.select_related("form", "version")
+            .filter(public_id=public_id)
+            .exclude(reference="")
+            .first()
+        )
     if submission is None:
         raise Http404
     if token is not None and filling.status_token_matches(submission, token):
@@ -430,7 +544,12 @@ def status_view(request: HttpRequest, public_id: UUID, token: str | None = None)
         case = getattr(submission, "case", None)
         events = list(case.events.filter(is_visible_to_applicant=True)) if case else []
         docs = list(IssuedDocument.objects.filter(submission=submission))
-    if request.method == "POST" and request.POST.get("action") == "correct" and case and case.status == "correction_requested":
+    if (
+        request.method == "POST"
+        and request.POST.get("action") == "correct"
+        and case
+        and case.status == "correction_requested"
+    ):
         grant_draft(request, str(submission.public_id))
         definition, _settings = builder.parse(submission.version)
         return redirect("forms:fill", submission.public_id, definition.pages[0].key)
@@ -452,17 +571,28 @@ def status_view(request: HttpRequest, public_id: UUID, token: str | None = None)
 
 @require_GET
 @private
-def document_view(request: HttpRequest, public_id: UUID, kind: str, token: str | None = None) -> HttpResponse:
+def document_view(
+    request: HttpRequest, public_id: UUID, kind: str, token: str | None = None
+) -> HttpResponseBase:
     submission = _status_submission(request, public_id, token)
     if kind not in IssuedDocument.Kind.values or submission.status != Submission.Status.SUBMITTED:
         raise Http404
     with tenant_scope(submission.tenant_code):
-        document = IssuedDocument.objects.filter(submission=submission, kind=kind).order_by("-issued_at").first()
+        document = (
+            IssuedDocument.objects.filter(submission=submission, kind=kind)
+            .order_by("-issued_at")
+            .first()
+        )
         if document is None and kind == IssuedDocument.Kind.RECEIPT:
             document = documents.issue(submission=submission, kind=kind)
     if document is None:
         raise Http404
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{submission.reference}-{kind}.pdf", content_type="application/pdf")
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{submission.reference}-{kind}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @require_GET
@@ -470,7 +600,12 @@ def document_view(request: HttpRequest, public_id: UUID, kind: str, token: str |
 def verify_view(request: HttpRequest, code: str) -> HttpResponse:
     document = selectors.find_document(code[:40])
     tenant = tenant_names().get(document.tenant_code) if document else None
-    return render(request, "forms/verify.html", {"document": document, "tenant": tenant, "code": code[:40]}, status=200 if document else 404)
+    return render(
+        request,
+        "forms/verify.html",
+        {"document": document, "tenant": tenant, "code": code[:40]},
+        status=200 if document else 404,
+    )
 
 
 @require_GET
@@ -479,8 +614,14 @@ def my_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('core:login')}?next={request.path}")
     with cross_tenant(reason="an applicant's own submissions"):
-        rows = list(Submission.objects.filter(owner=request.user).select_related("form", "version").order_by("-created_at")[:100])
-    return render(request, "forms/my.html", {"rows": [(s, builder.parse(s.version)[1]) for s in rows]})
+        rows = list(
+            Submission.objects.filter(owner=acting_user(request))
+            .select_related("form", "version")
+            .order_by("-created_at")[:100]
+        )
+    return render(
+        request, "forms/my.html", {"rows": [(s, builder.parse(s.version)[1]) for s in rows]}
+    )
 
 
 def case_status_label(submission: Submission) -> str:

@@ -51,7 +51,11 @@ def remind_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         with tenant_scope(programme.tenant_code):
-            sme.ask_reminder(programme=programme, email=request.POST.get("email", ""), language=get_language() or "ja")
+            sme.ask_reminder(
+                programme=programme,
+                email=request.POST.get("email", ""),
+                language=get_language() or "ja",
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -1,12 +1,14 @@
 """What the templates need to draw a page of a form: each field with its inputs' names, ids,
 current values, error messages and options, in the active language."""
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from kurashi.modules.forms.answers import ADDRESS_PARTS, NAME_PARTS, FieldError, input_id
+from kurashi.modules.forms.definition import FieldType, FormField
 
 
 def _part_labels() -> dict[str, tuple[str, str]]:
@@ -16,7 +18,6 @@ def _part_labels() -> dict[str, tuple[str, str]]:
         "family_kana": (_("Family name reading (セイ)"), "off"),
         "given_kana": (_("Given name reading (メイ)"), "off"),
     }
-from kurashi.modules.forms.definition import FieldType, FormField
 
 
 @dataclass
@@ -27,8 +28,8 @@ class Widget:
     value: Any
     errors: list[str]
     part_errors: dict[str, list[str]]
-    options: list[tuple[str, str]] = field(default_factory=list)
-    items: list[list["Widget"]] = field(default_factory=list)  # a group's items
+    options: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    items: list[list["Widget"]] = dataclasses.field(default_factory=list)  # a group's items
     conditions: str = ""  # data-show-if for the script (same-page conditions)
 
     @property
@@ -49,8 +50,10 @@ class Widget:
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.errors) or any(self.part_errors.values()) or any(
-            w.has_errors for item in self.items for w in item
+        return (
+            bool(self.errors)
+            or any(self.part_errors.values())
+            or any(w.has_errors for item in self.items for w in item)
         )
 
     def part(self, name: str) -> dict[str, Any]:

@@ -9,11 +9,13 @@ key in a header so that a receiver can drop the duplicate a retry after a lost r
 import smtplib
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 MAX_ATTEMPTS = 5
 
@@ -29,20 +31,21 @@ class DirectMessage:
     language: str = "ja"
 
 
+def _task() -> Any:
+    # By name, as the pipeline does: tasks imports services, so services must not import tasks.
+    return import_string("kurashi.modules.notify.tasks.send_direct_message_task")
+
+
 def send_direct_message(message: DirectMessage) -> None:
     """Send `message` after the current transaction commits (at once outside one)."""
-    from kurashi.modules.notify import tasks
-
     payload = asdict(message)
-    transaction.on_commit(lambda: tasks.send_direct_message_task.enqueue(**payload, attempt=1))
+    transaction.on_commit(lambda: _task().enqueue(**payload, attempt=1))
 
 
 def deliver_direct_message(
     *, key: str, to: str, subject: str, body: str, language: str, attempt: int
 ) -> bool:
     """Send now; on a transient failure enqueue the next attempt. True when sent."""
-    from kurashi.modules.notify import tasks
-
     email = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -53,7 +56,7 @@ def deliver_direct_message(
     try:
         mailers[getattr(settings, "NOTIFY_MAILER", "default")].send_messages([email])
     except (OSError, smtplib.SMTPException):
-        task = tasks.send_direct_message_task
+        task = _task()
         if attempt >= MAX_ATTEMPTS or not task.get_backend().supports_defer:
             raise
         delay = timedelta(minutes=2 ** (attempt - 1))

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=30)
         parser.add_argument("--retention", action="store_true", help="apply retention now")
 
-    def handle(self, *args: Any, loop: bool, interval: int, retention: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, loop: bool, interval: int, retention: bool, **options: Any
+    ) -> None:
         last_retention = 0.0 if (retention or loop) else float("inf")
         while True:
             # A system job over every tenant: the one place that writes across tenants.
@@ -38,7 +40,9 @@ class Command(BaseCommand):
                     last_retention = time.monotonic()
                     retention = False
             beat(HEARTBEAT, **dispatched, expired=expired, reminded=reminded, **removed)
-            self.stdout.write(f"dispatches {dispatched}, expired {expired}, reminders {reminded}, retention {removed}")
+            self.stdout.write(
+                f"dispatches {dispatched}, expired {expired}, reminders {reminded}, retention {removed}"
+            )
             if not loop:
                 return
             time.sleep(max(interval, 5))
