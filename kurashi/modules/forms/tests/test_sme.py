@@ -152,3 +152,22 @@ def test_demo_corporate_numbers_have_valid_check_digits():
     from kurashi.modules.forms.japanese import clean_corporate_number
 
     assert clean_corporate_number(corporate_number("201201001234"))
+
+
+def test_postal_import_command_checks_the_header(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,address\n8400041,x\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="header"):
+        call_command("forms_postal_import", str(bad))
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "postal_code,local_government_code,prefecture,city,town,prefecture_kana,city_kana,town_kana\n"
+        "1000001,13101,東京都,千代田区,千代田,トウキョウト,チヨダク,チヨダ\n",
+        encoding="utf-8",
+    )
+    call_command("forms_postal_import", str(good))
+    from kurashi.modules.forms.services.filling import postal_lookup
+
+    assert postal_lookup("1000001") == ["東京都千代田区千代田"]
