@@ -253,8 +253,8 @@ class Case(TenantOwned):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["due_at", "id"]
-        verbose_name = _("case")
-        verbose_name_plural = _("cases")
+        verbose_name = _("application case")
+        verbose_name_plural = _("application cases")
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["tenant_code", "status", "due_at"], name="forms_case_queue"),
         ]
@@ -510,8 +510,8 @@ class Company(TenantOwned):
         TWO_STARS = "two_stars", _("SECURITY ACTION ★★")
 
     corporate_number = models.CharField(_("corporate number"), max_length=13)
-    name = models.CharField(_("name"), max_length=200)
-    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    name = models.CharField(_("company name"), max_length=200)
+    name_kana = models.CharField(_("company name (kana)"), max_length=200, blank=True)
     postal_code = models.CharField(max_length=7, blank=True)
     address = models.CharField(max_length=300, blank=True)
     has_gbizid_prime = models.BooleanField(_("GビズID プライム"), default=False)
