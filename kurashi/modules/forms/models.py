@@ -397,7 +397,7 @@ class DeletionRecord(TenantOwned):
 
     at = models.DateTimeField()
     form_slug = models.CharField(max_length=60)
-    reference = models.CharField(max_length=40)
+    reference = models.CharField(max_length=60)  # a reference number, or "draft <uuid>"
     method = models.CharField(max_length=12)  # delete | anonymise
     rule = models.CharField(max_length=200)
     actor_label = models.CharField(max_length=150, default="system")
