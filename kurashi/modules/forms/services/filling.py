@@ -333,6 +333,7 @@ def submit(*, submission: Submission, site_url: str) -> Submission:
         raise SubmissionError(_("Some pages are not complete yet."), pages)
     definition, settings = parse(submission.version)
     submission.answers = answer_rules.prune(definition, submission.answers)
+    _check_business_identity(submission, definition)
     if submission.status == Submission.Status.SUBMITTED:  # corrections
         cases.receive_correction(submission=submission)
         return submission
@@ -353,6 +354,22 @@ def submit(*, submission: Submission, site_url: str) -> Submission:
     submission.save()
     _complete(submission, site_url=site_url)
     return submission
+
+
+def _check_business_identity(submission: Submission, definition: Any) -> None:
+    """A GビズID account (プライム or メンバー) acts only for its own 法人番号: every corporate
+    number answered must be the one the identity provider asserted."""
+    asserted = submission.identity_attributes.get("corporate_number", "")
+    if submission.identity_level != IdentityLevel.GBIZID or not asserted:
+        return
+    for form_field in definition.all_fields():
+        answered = submission.answers.get(form_field.key)
+        if form_field.type == FieldType.CORPORATE_NUMBER and answered and answered != asserted:
+            raise SubmissionError(
+                _("Your GビズID account acts for the corporate number %(number)s only.")
+                % {"number": asserted},
+                [page.key for page in definition.pages if form_field in page.fields()],
+            )
 
 
 def _reserve_slots(submission: Submission, definition: Any) -> None:

@@ -14,6 +14,7 @@ from kurashi.core.tenancy import cross_tenant, tenant_scope
 from kurashi.modules.forms.adapters import FakePaymentProvider, Settlement
 from kurashi.modules.forms.models import Case, Payment, Submission, SubmissionFile
 from kurashi.modules.forms.selectors import reconcile
+from kurashi.modules.forms.services import filling
 from kurashi.modules.forms.tests.conftest import KARATSU, SAGA, SETTINGS, client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postal_table")]
@@ -470,3 +471,66 @@ def test_a_closed_form_takes_no_new_applications(published_form, karatsu_staff):
         builder.unpublish_form(form=form, actor=karatsu_staff)
     response = client_for(None).post(reverse("forms:start", args=[KARATSU, form.slug]))
     assert response.status_code == 404
+
+
+def test_a_gbizid_member_acts_only_for_its_own_corporate_number(published_form):
+    form = published_form(settings={**SETTINGS, "identity_level": "gbizid"})
+    client = client_for(None)
+    submission = start(client, form)
+    fill_all(client, submission, kind="company")  # answers 7000012050002
+    response = client.post(reverse("forms:identity", args=[submission.public_id]))
+    fake = response.url.split("?")[0]
+    client.post(
+        fake,
+        {
+            "state": client.session["forms_identity"]["state"],
+            "subject": "member-1",
+            "corporate_number": "1000011000005",
+            "account_type": "member",
+        },
+    )
+    response = client.post(
+        reverse("forms:review", args=[submission.public_id]),
+        {"version": str(submission.version_id)},
+    )
+    assert response.status_code == 400
+    assert "1000011000005" in response.content.decode()
+    assert reload(submission).status == Submission.Status.DRAFT
+
+
+def test_unpaid_submissions_expire_after_the_forms_days(published_form):
+    import time_machine
+
+    form = published_form(
+        settings={
+            **SETTINGS,
+            "fee": {"amount_yen": 500, "label": {"ja": "手数料"}, "unpaid_expiry_days": 3},
+        }
+    )
+    client = client_for(None)
+    submission = start(client, form)
+    fill_all(client, submission, kind="person")
+    client.post(
+        reverse("forms:review", args=[submission.public_id]),
+        {"version": str(submission.version_id)},
+    )
+    with tenant_scope(KARATSU):
+        with time_machine.travel(timezone.now() + timezone.timedelta(days=2)):
+            assert filling.expire_unpaid() == 0
+        with time_machine.travel(timezone.now() + timezone.timedelta(days=4)):
+            assert filling.expire_unpaid() == 1
+        assert Payment.objects.get(submission=submission).status == Payment.Status.EXPIRED
+    assert reload(submission).status == Submission.Status.EXPIRED
+    response = client_for(None).post(
+        reverse("forms:fake_pay", args=[f"{reload(submission).reference}-P1"])
+    )
+    assert response.status_code == 400  # an expired payment cannot be paid any more
+    assert reload(submission).status == Submission.Status.EXPIRED
+
+
+def test_the_catalogue_finds_a_word_in_the_middle_of_a_title(published_form):
+    published_form(settings={"title": {"ja": "粗大ごみ収集の申込", "en": "Bulky waste"}})
+    html = client_for(None).get(reverse("forms:catalogue"), {"q": "ごみ"}).content.decode()
+    assert "粗大ごみ収集の申込" in html
+    html = client_for(None).get(reverse("forms:catalogue"), {"q": "犬"}).content.decode()
+    assert "粗大ごみ収集の申込" not in html

@@ -486,6 +486,17 @@ def fake_pay_view(request: HttpRequest, reference: str) -> HttpResponse:
         payment = Payment.objects.select_related("submission").filter(reference=reference).first()
     if payment is None:
         raise Http404
+    if payment.status != Payment.Status.PENDING:
+        return render(
+            request,
+            "forms/error.html",
+            {
+                "message": _("This payment has expired.")
+                if payment.status == Payment.Status.EXPIRED
+                else _("This payment is already settled.")
+            },
+            status=400,
+        )
     if request.method == "POST":
         settlement = provider.settle(reference=payment.reference, amount_yen=payment.amount_yen)  # type: ignore[attr-defined]
         with tenant_scope(payment.tenant_code):
