@@ -41,6 +41,9 @@ urlpatterns = [
     path("staff/<int:pk>/", staff.builder_view, name="builder"),
     path("staff/<int:pk>/pages/", staff.page_add_view, name="page_add"),
     path("staff/<int:pk>/pages/<slug:page_key>/", staff.page_edit_view, name="page_edit"),
+    path(
+        "staff/<int:pk>/pages/<slug:page_key>/sections/", staff.section_add_view, name="section_add"
+    ),
     path("staff/<int:pk>/questions/", staff.field_edit_view, name="field_add"),
     path("staff/<int:pk>/questions/<slug:field_key>/", staff.field_edit_view, name="field_edit"),
     path("staff/<int:pk>/settings/", staff.settings_view, name="settings"),

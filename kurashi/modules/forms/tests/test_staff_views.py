@@ -149,3 +149,27 @@ def test_settings_and_restore_through_the_pages(karatsu_staff, published_form):
         restored = FormVersion.objects.get(form=form, number=3)
         first = FormVersion.objects.get(form=form, number=1)
     assert restored.settings == first.settings
+
+
+def test_sections_are_added_and_new_questions_go_into_the_last_one(karatsu_staff, published_form):
+    form = published_form()
+    client = client_for(karatsu_staff)
+    client.post(
+        reverse("forms:section_add", args=[form.pk, "details"]),
+        {"title_ja": "添付書類", "title_en": "Attachments"},
+    )
+    client.post(
+        reverse("forms:field_add", args=[form.pk]),
+        {
+            "field-key": "photo",
+            "field-type": "file",
+            "field-label_ja": "写真",
+            "field-max_length": "200",
+            "field-page_key": "details",
+        },
+    )
+    with tenant_scope(KARATSU):
+        version = FormVersion.objects.get(form=form, number=2)
+    sections = version.definition["pages"][2]["sections"]
+    assert sections[1]["title"] == {"ja": "添付書類", "en": "Attachments"}
+    assert [f["key"] for f in sections[1]["fields"]] == ["photo"]

@@ -180,6 +180,28 @@ def page_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("forms:builder", form.pk)
 
 
+@require_POST
+@staff_view(MANAGE)
+def section_add_view(request: HttpRequest, pk: int, page_key: str) -> HttpResponse:
+    """A new section at the end of a page; questions added to the page go into it."""
+    form = _form(request, pk, write=True)
+    title_ja = request.POST.get("title_ja", "").strip()[:200]
+    title_en = request.POST.get("title_en", "").strip()[:200]
+    if _apply(
+        request,
+        form,
+        lambda: builder.add_section(
+            form=form,
+            actor=acting_user(request),
+            page_key=page_key,
+            title_ja=title_ja,
+            title_en=title_en,
+        ),
+    ):
+        messages.success(request, _("Section added."))
+    return redirect(reverse("forms:builder", args=[form.pk]) + f"#page-{page_key}")
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view(MANAGE)
 def page_edit_view(request: HttpRequest, pk: int, page_key: str) -> HttpResponse:
