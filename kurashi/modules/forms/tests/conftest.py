@@ -131,15 +131,11 @@ TWO_PAGES: dict[str, Any] = {
 SETTINGS: dict[str, Any] = {"title": {"ja": "テスト申請", "en": "Test application"}}
 
 
-@pytest.fixture(scope="session")
-def postal_table(django_db_setup: None, django_db_blocker: Any) -> None:
-    """The Saga postal table, loaded once per test database (reference data, like the
-    municipalities)."""
-    from kurashi.modules.forms.models import PostalCode
-
-    with django_db_blocker.unblock():
-        if not PostalCode.objects.exists():
-            load_postal_codes()
+@pytest.fixture
+def postal_table(db: None) -> None:
+    """The Saga postal table, inside the test's transaction: it is rolled back with it, so no
+    other module's test ever finds it in the database (the records module dumps the raw file)."""
+    load_postal_codes()
 
 
 @pytest.fixture(autouse=True)
