@@ -480,5 +480,19 @@ def next_version_number(form: Form) -> int:
     return int(FormVersion.objects.filter(form=form).aggregate(n=Max("number"))["n"] or 0) + 1
 
 
+# Published versions never change, so their parsed (frozen) models are kept per process.
+_PARSED: dict[tuple[int, str], tuple[FormDefinition, FormSettings]] = {}
+_PARSED_MAX = 512
+
+
 def parse(version: FormVersion) -> tuple[FormDefinition, FormSettings]:
-    return parse_definition(version.definition), parse_settings(version.settings)
+    """The version's definition and settings as validated, immutable models."""
+    key = (version.pk, version.checksum) if version.pk and version.is_published else None
+    if key is not None and (cached := _PARSED.get(key)) is not None:
+        return cached
+    parsed = (parse_definition(version.definition), parse_settings(version.settings))
+    if key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
