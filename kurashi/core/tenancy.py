@@ -38,6 +38,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kurashi.core.codes import is_valid_code
+from kurashi.core.models import BilingualNameMixin
 
 if TYPE_CHECKING:
     from kurashi.core.models import User
@@ -265,19 +266,13 @@ class TenantOwned(models.Model):
 
 
 @dataclass(frozen=True)
-class Tenant:
+class Tenant(BilingualNameMixin):
+    """The prefecture or one of its municipalities; `name` in the active language."""
+
     code: str
     kind: str  # "prefecture" | "municipality"
     name_ja: str
     name_en: str
-
-    @property
-    def name(self) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
 
 
 def list_tenants() -> list[Tenant]:
