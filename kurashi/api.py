@@ -13,6 +13,7 @@ from kurashi.modules.access.api import router as access_router
 from kurashi.modules.archive.api import router as archive_router
 from kurashi.modules.disaster.api import router as disaster_router
 from kurashi.modules.ems.api import router as ems_router
+from kurashi.modules.forms.api import router as forms_router
 from kurashi.modules.notify.api import router as notify_router
 from kurashi.modules.plan.api import router as plan_router
 from kurashi.modules.records.api import router as records_router
@@ -39,3 +40,4 @@ api.add_router("/v1/ems/", ems_router)
 api.add_router("/v1/records/", records_router)
 api.add_router("/v1/access/", access_router)
 api.add_router("/v1/archive/", archive_router)
+api.add_router("/v1/forms/", forms_router)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kurashi.modules.records",
     "kurashi.modules.access",
     "kurashi.modules.archive",
+    "kurashi.modules.forms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -294,6 +295,15 @@ EMS_ESCALATION_WATCHER_ENABLED = env_bool("EMS_ESCALATION_WATCHER_ENABLED", True
 # How often the watcher looks for cases past the on-scene threshold (seconds, at least 5).
 EMS_ESCALATION_INTERVAL_SECONDS = env_int("EMS_ESCALATION_INTERVAL_SECONDS", 30)
 
+# --- online services: forms and case workflow (plan 4.1, 4.3, 3.1) ----------------------------
+# The fake identity (GビズID, デジタル認証アプリ) and payment providers serve their own pages for the
+# demo and the tests; production sets 0 and configures real adapters (docs/forms.md).
+FORMS_FAKE_PROVIDERS_ENABLED = env_bool("FORMS_FAKE_PROVIDERS_ENABLED", True)
+FORMS_WEBHOOK_SECRET = env_secret("FORMS_WEBHOOK_SECRET", default="")
+# `kurashi run` starts `kurashi forms_tick --loop` (dispatch retries, unpaid expiry, reminders,
+# retention).
+FORMS_TICK_ENABLED = env_bool("FORMS_TICK_ENABLED", True)
+
 # --- e-mail ---------------------------------------------------------------------------------
 # Django 6.1 MAILERS. EMAIL_BACKEND=console prints mail instead (development).
 EMAIL_BACKEND_NAME = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -368,7 +378,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- API ------------------------------------------------------------------------------------
@@ -382,6 +397,7 @@ if KURASHI_TESTING:
     WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
     EMS_ESCALATION_WATCHER_ENABLED = False  # no watcher process beside the unit tests
     NOTIFY_WATCH_ENABLED = False
+    FORMS_TICK_ENABLED = False
     TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",

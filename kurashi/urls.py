@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("records/", include("kurashi.modules.records.urls")),
     path("access/", include("kurashi.modules.access.urls")),
     path("archive/", include("kurashi.modules.archive.urls")),
+    path("forms/", include("kurashi.modules.forms.urls")),
     # The admin signs in through Kurashi's own login (password, then TOTP when enabled).
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),

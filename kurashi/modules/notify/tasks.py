@@ -15,3 +15,12 @@ def fan_out_notice_task(*, notice_id: int) -> int:
 @task(queue_name="default")
 def drain_lane_task(*, lane: str) -> int:
     return services.pipeline.drain_lane(lane=lane)
+
+
+@task(queue_name="default")
+def send_direct_message_task(
+    *, key: str, to: str, subject: str, body: str, language: str, attempt: int
+) -> bool:
+    return services.direct.deliver_direct_message(
+        key=key, to=to, subject=subject, body=body, language=language, attempt=attempt
+    )

@@ -1,3 +1,3 @@
-from kurashi.modules.notify.services import pipeline, subscriptions
+from kurashi.modules.notify.services import direct, pipeline, subscriptions
 
-__all__ = ["pipeline", "subscriptions"]
+__all__ = ["direct", "pipeline", "subscriptions"]
