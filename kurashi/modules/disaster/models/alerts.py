@@ -65,6 +65,12 @@ class Alert(models.Model):
     level = models.PositiveSmallIntegerField(default=0)
     # {"412015": 4, "412023": 2}: level per municipality (6-digit code) covered by this revision.
     area_levels = models.JSONField(default=dict)
+    # What each municipality is told, as notify's AreaState JSON (notify.public.areas_from_json):
+    # [{"code": "412015", "level": 5, "kinds": [{"kind": "heavy_rain_emergency_warning",
+    #   "name_ja": "大雨特別警報", "conditions": ["landslide"], …}], "lifted": […],
+    #   "instruction": "safety_now", "name_ja": …, "name_kana": …, "name_en": …}, …].
+    # Pages, API, CAP and notices name per municipality exactly the kinds in force there.
+    area_states = models.JSONField(default=list, blank=True)
     # Optional drawn area (GeoJSON Polygon/MultiPolygon) inside the municipalities, e.g. a district.
     area_geojson = models.JSONField(null=True, blank=True)
     area_description_ja = models.CharField(max_length=500, blank=True)

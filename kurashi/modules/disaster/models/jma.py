@@ -154,6 +154,10 @@ class AreaWarning(models.Model):
     status = models.CharField(max_length=40, blank=True)  # 発表 / 継続 (as JMA wrote it)
     last_kind_name = models.CharField(max_length=100, blank=True)  # R06 / tsunami LastKind
     detail = models.CharField(max_length=100, blank=True)  # e.g. tsunami height ３ｍ, intensity 5-
+    # The language-neutral key of the kind (jma/kinds.py), and JMA's Kind/Condition of a heavy-rain
+    # kind as written (「土砂災害」「浸水害」「土砂災害、浸水害」).
+    kind_key = models.CharField(max_length=60, blank=True)
+    condition = models.CharField(max_length=40, blank=True)
     # Observation-type information (earthquakes, 竜巻注意情報 …) stops being current by itself.
     expires_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

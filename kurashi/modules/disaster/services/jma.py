@@ -29,13 +29,19 @@ from kurashi.core.services import beat
 from kurashi.modules.disaster.jma.areas import saga_resolver
 from kurashi.modules.disaster.jma.documents import ParsedBulletin
 from kurashi.modules.disaster.jma.feed import parse_feed
+from kurashi.modules.disaster.jma.kinds import RIVERS_EN, conditions_of, river_kind
 from kurashi.modules.disaster.jma.parsers import SUPPORTED_TYPE_CODES, parse_bulletin
 from kurashi.modules.disaster.jma.state import MunicipalWarning, SagaState, saga_state
 from kurashi.modules.disaster.jma.texts import alert_texts
 from kurashi.modules.disaster.jma.xmlsafe import DEFAULT_MAX_BYTES, RejectedDocumentError
 from kurashi.modules.disaster.models import Alert, AreaWarning, Bulletin, FeedEntry, FeedState
 from kurashi.modules.disaster.models.jma import RejectedBulletin
-from kurashi.modules.disaster.services.alerts import record_alert
+from kurashi.modules.disaster.services.alerts import (
+    AreaState,
+    KindInForce,
+    area_state,
+    record_alert,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -273,8 +279,10 @@ def _current(family: str, *, is_exercise: bool, now: datetime) -> Any:
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 
-def _signature(rows: Iterable[Any]) -> set[tuple[str, str, int, str]]:
-    return {(row.municipality_code, row.kind_name, row.level, row.detail) for row in rows}
+def _signature(rows: Iterable[Any]) -> set[tuple[str, str, int, str, str]]:
+    return {
+        (row.municipality_code, row.kind_name, row.level, row.detail, row.condition) for row in rows
+    }
 
 
 def _finish(bulletin: Bulletin, outcome: str, changes: dict[str, Any]) -> None:
@@ -319,8 +327,10 @@ def _apply(*, bulletin: Bulletin, parsed: ParsedBulletin, state: SagaState) -> l
     AreaWarning.objects.bulk_create(
         [_area_warning(warning, bulletin=bulletin, state=state) for warning in state.warnings]
     )
-    before_codes = {row.municipality_code for row in before}
-    after_codes = {warning.municipality_code for warning in state.warnings}
+    after_kinds = {(w.municipality_code, w.kind_name) for w in state.warnings}
+    lifted_rows = [
+        row for row in before if (row.municipality_code, row.kind_name) not in after_kinds
+    ]
     changes = {
         "added": sorted(
             {f"{w.municipality_code}:{w.kind_name}" for w in state.warnings}
@@ -336,7 +346,7 @@ def _apply(*, bulletin: Bulletin, parsed: ParsedBulletin, state: SagaState) -> l
     alert = _record_family_alert(
         bulletin=bulletin,
         family=family,
-        lifted_codes=frozenset(before_codes - after_codes),
+        lifted_rows=lifted_rows,
         expires=state.expires,
         suffix="",
     )
@@ -360,6 +370,8 @@ def _area_warning(
         last_kind_name=warning.last_kind_name[:100],
         detail=warning.detail[:100],
         expires_at=state.expires,
+        kind_key=warning.kind_key[:60],
+        condition=warning.condition[:40],
     )
 
 
@@ -390,11 +402,46 @@ def _identifier(bulletin: Bulletin, suffix: str) -> str:
     )
 
 
+def kind_in_force(row: AreaWarning) -> KindInForce:
+    """An AreaWarning row as the kind notify and the pages name (its key, conditions, river)."""
+    key = row.kind_key or "other"
+    place_ja = place_en = ""
+    if key.startswith("river_flood"):
+        _key, place_ja = river_kind(row.kind_name)
+        place_en = RIVERS_EN.get(place_ja, "")
+    return KindInForce(
+        kind=key,
+        level=row.level,
+        hazard=row.hazard,
+        name_ja=row.kind_name,
+        conditions=conditions_of(row.condition),
+        place_ja=place_ja,
+        place_en=place_en,
+        value=row.detail if key == "seismic_intensity" else "",
+    )
+
+
+def _area_states(
+    rows: Iterable[AreaWarning], lifted_rows: Iterable[AreaWarning]
+) -> tuple[AreaState, ...]:
+    """Per municipality: the kinds in force (`rows`) and the kinds this revision lifted."""
+    kinds: dict[str, list[KindInForce]] = {}
+    lifted: dict[str, list[KindInForce]] = {}
+    for row in rows:
+        kinds.setdefault(row.municipality_code, []).append(kind_in_force(row))
+    for row in lifted_rows:
+        lifted.setdefault(row.municipality_code, []).append(kind_in_force(row))
+    return tuple(
+        area_state(code, kinds=kinds.get(code, ()), lifted=lifted.get(code, ()))
+        for code in sorted(set(kinds) | set(lifted))
+    )
+
+
 def _record_family_alert(
     *,
     bulletin: Bulletin,
     family: str,
-    lifted_codes: frozenset[str],
+    lifted_rows: list[AreaWarning],
     expires: datetime | None,
     suffix: str,
 ) -> Alert | None:
@@ -412,9 +459,14 @@ def _record_family_alert(
             hazard=row.hazard,
             level=row.level,
             detail=row.detail,
+            kind_key=row.kind_key,
+            condition=row.condition,
         )
         for row in rows
     )
+    lifted_codes = frozenset(row.municipality_code for row in lifted_rows) - {
+        row.municipality_code for row in rows
+    }
     has_previous = Alert.objects.filter(event_key=event_key, is_current=True).exists()
     cancel = not warnings
     if cancel and not has_previous:
@@ -453,6 +505,7 @@ def _record_family_alert(
         area_description_ja="、".join(
             resolver.municipalities[code].name_ja for code in sorted(area_levels)
         )[:500],
+        area_states=_area_states(rows, lifted_rows),
     )
 
 
@@ -527,13 +580,14 @@ def _retract(*, bulletin: Bulletin, parsed: ParsedBulletin) -> list[Alert]:
                     sender_name_ja=bulletin.editorial_office,
                     cancel=True,
                     bulletin=bulletin,
+                    area_states=_area_states((), produced),
                 )
             )
         if restored_count:
             alert = _record_family_alert(
                 bulletin=bulletin,
                 family=family,
-                lifted_codes=frozenset(),
+                lifted_rows=[],
                 expires=None,
                 suffix=":restore",
             )
