@@ -188,6 +188,12 @@ def instruction_text(code: str, language: str) -> str:
     return phrase("instructions", code, normalise_language(language))
 
 
+def lifted_text(kinds: tuple[KindInForce, ...], language: str) -> str:
+    """「大雨警報（浸水害）は解除されました。」 / "Lifted: Heavy Rain Warning (Inundation)."."""
+    language = normalise_language(language)
+    return frame(language, "lifted").format(kinds=kinds_label(kinds, language))
+
+
 def area_lines(area: AreaState, language: str) -> list[str]:
     """What one municipality is told: the kinds in force with the level, what was lifted, or that
     nothing is in force."""
@@ -199,8 +205,7 @@ def area_lines(area: AreaState, language: str) -> list[str]:
         marker = frame(language, "level_marker").format(level=level) if level else ""
         lines.append(prefix + marker + kinds_label(area.kinds, language))
     if area.lifted:
-        lifted = frame(language, "lifted").format(kinds=kinds_label(area.lifted, language))
-        lines.append(prefix + lifted)
+        lines.append(prefix + lifted_text(area.lifted, language))
     if not lines:
         lines.append(prefix + frame(language, "nothing"))
     return lines

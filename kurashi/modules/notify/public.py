@@ -22,6 +22,7 @@ from kurashi.modules.notify.messages import (
     kinds_label,
     languages,
     level_label,
+    lifted_text,
     normalise_language,
     place_name,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "kinds_label",
     "languages",
     "level_label",
+    "lifted_text",
     "normalise_language",
     "place_name",
 ]

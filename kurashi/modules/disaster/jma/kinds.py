@@ -182,3 +182,49 @@ def kind_key(type_code: str, kind: Kind, *, display_name: str = "") -> KindKey:
         if "竜巻" in base:
             return KindKey("tornado_alert")
     return KindKey("other")
+
+
+TSUNAMI_NAMES = {
+    "大津波警報": "tsunami_major_warning",
+    "津波警報": "tsunami_warning",
+    "津波注意報": "tsunami_advisory",
+}
+OTHER_NAMES = {
+    "土砂災害警戒情報": "landslide_alert",
+    "竜巻注意情報": "tornado_alert",
+    "記録的短時間大雨情報": "record_short_heavy_rain",
+    "線状降水帯発生": "linear_rainband",
+}
+
+
+def key_for_name(name: str) -> KindKey:
+    """The key of a kind known only by its official Japanese name (alerts recorded before kinds
+    had keys); KindKey("other") for a name that is not one of JMA's."""
+    base = unicodedata.normalize("NFKC", name).strip()
+    if base.startswith("震度"):
+        return KindKey("seismic_intensity", value=base.removeprefix("震度"))
+    key = _r06_key(base) or OLD_NAMES.get(base) or TSUNAMI_NAMES.get(base) or OTHER_NAMES.get(base)
+    if key:
+        return KindKey(key)
+    river_key, river = river_kind(base)
+    if river_key:
+        return KindKey(river_key, place_ja=river, place_en=RIVERS_EN.get(river, ""))
+    return KindKey("other")
+
+
+GRADE_SUFFIXES = ("_emergency_warning", "_danger_warning", "_warning", "_advisory")
+
+
+def phenomenon_of(key: str, place_ja: str = "") -> str:
+    """What a kind warns of, whatever its grade: 大雨注意報, 大雨警報, 大雨特別警報 and
+    「レベル４大雨危険警報」 are all heavy rain. A kind replaced by another grade of the same
+    phenomenon was upgraded or downgraded, not lifted."""
+    base = re.sub(r"^l[2-5]_", "", key)
+    if base.startswith("river_flood"):
+        return f"river_flood:{place_ja}"
+    if base.startswith("tsunami"):
+        return "tsunami"
+    for suffix in GRADE_SUFFIXES:
+        if base.endswith(suffix):
+            return base.removesuffix(suffix)
+    return base

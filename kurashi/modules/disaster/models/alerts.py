@@ -6,9 +6,11 @@ and `references` the revision it replaces, which stops being current. CAP 1.2, t
 L-Alert and (later) the notify module all read Alerts, never the sources directly.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Languages of alert texts: Japanese, やさしい日本語, and the main visitor languages.
@@ -29,6 +31,19 @@ class Hazard(models.TextChoices):
     TSUNAMI = "tsunami", _("Tsunami")
     FIRE = "fire", _("Large fire")
     OTHER = "other", _("Other")
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def in_force(self, at: datetime | None = None) -> "AlertQuerySet":
+        """THE definition of an alert in force at `at` (now): the latest revision of its event,
+        not a Cancel, not expired. Every page, API, feed and notice reads alerts through it
+        (selectors.alerts.current_alerts)."""
+        moment = at or timezone.now()
+        return (
+            self.filter(is_current=True)
+            .exclude(msg_type="Cancel")
+            .filter(models.Q(expires__isnull=True) | models.Q(expires__gt=moment))
+        )
 
 
 class Alert(models.Model):
@@ -91,6 +106,8 @@ class Alert(models.Model):
     # The latest revision of its event; Cancel revisions are current but carry level 0.
     is_current = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ("-sent", "-id")

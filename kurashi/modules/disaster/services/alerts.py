@@ -9,65 +9,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
-from kurashi.modules.disaster.jma.areas import saga_resolver
+from kurashi.modules.disaster.area_states import ORDER_KINDS, ORDER_NAMES_JA, area_state
+from kurashi.modules.disaster.jma.kinds import key_for_name
 from kurashi.modules.disaster.models import Alert, Bulletin, EvacuationOrder
 from kurashi.modules.notify import public as notify_public
 
 AreaState = notify_public.AreaState
 KindInForce = notify_public.KindInForce
-
-# The orders a municipality issues, per level (内閣府「避難情報に関するガイドライン」, 2021).
-ORDER_KINDS = {3: "evacuation_elderly", 4: "evacuation_order", 5: "emergency_safety"}
-ORDER_NAMES_JA = {3: "高齢者等避難", 4: "避難指示", 5: "緊急安全確保"}
-TSUNAMI_EVACUATE = frozenset({"tsunami_major_warning", "tsunami_warning"})
-
-
-def instruction_for(level: int, kinds: Iterable[KindInForce], lifted: Iterable[KindInForce]) -> str:
-    """The action text (notify's instruction key) for a municipality: by its level, except that a
-    tsunami asks to leave the coast and an earthquake alone to stay safe; "lifted" when only
-    lifting is left."""
-    keys = {kind.kind for kind in kinds}
-    if not keys:
-        return "lifted" if any(True for _kind in lifted) else "stay_informed"
-    if keys & TSUNAMI_EVACUATE:
-        return "tsunami_evacuate"
-    if "tsunami_advisory" in keys:
-        return "tsunami_leave_sea"
-    if level >= 5:
-        return "safety_now"
-    if level == 4:
-        return "evacuate_all"
-    if level == 3:
-        return "evacuate_elderly"
-    if level == 2:
-        return "check_route"
-    if keys == {"seismic_intensity"}:
-        return "earthquake"
-    return "stay_informed"
-
-
-def area_state(
-    code: str,
-    *,
-    kinds: Iterable[KindInForce] = (),
-    lifted: Iterable[KindInForce] = (),
-    level: int | None = None,
-) -> AreaState:
-    """One municipality's AreaState, its names from the area table and its instruction derived."""
-    kinds = tuple(sorted(kinds, key=lambda kind: (-kind.level, kind.kind)))
-    lifted = tuple(lifted)
-    level = max((kind.level for kind in kinds), default=0) if level is None else level
-    municipality = saga_resolver().municipalities.get(code)
-    return AreaState(
-        code=code,
-        name_ja=municipality.name_ja if municipality else code,
-        name_kana=municipality.name_kana if municipality else "",
-        name_en=municipality.name_en if municipality else "",
-        level=level,
-        kinds=kinds,
-        lifted=lifted,
-        instruction=instruction_for(level, kinds, lifted),
-    )
 
 
 def _default_area_states(
@@ -94,7 +42,16 @@ def _default_area_states(
             )
         else:
             name_ja = str((texts.get("ja") or {}).get("event") or "")
-            kind = KindInForce(kind="other", level=level, hazard=hazard, name_ja=name_ja)
+            known = key_for_name(name_ja)
+            kind = KindInForce(
+                kind=known.key,
+                level=level,
+                hazard=hazard,
+                name_ja=name_ja,
+                place_ja=known.place_ja,
+                place_en=known.place_en,
+                value=known.value,
+            )
         states.append(area_state(code, kinds=(kind,)))
     return tuple(states)
 
@@ -189,7 +146,11 @@ def record_alert(
     if previous is not None:
         Alert.objects.filter(pk=previous.pk).update(is_current=False)
     alert.save()
-    if alert.status == Alert.Status.ACTUAL:
+    # Residents hear of a revision in force (the one definition, Alert.objects.in_force) or of
+    # the Cancel of one — never of information that had expired before it was recorded (a
+    # replayed 2011 earthquake report).
+    in_force = cancel or Alert.objects.in_force().filter(pk=alert.pk).exists()
+    if alert.status == Alert.Status.ACTUAL and in_force:
         notice = notice_for(alert)
         transaction.on_commit(lambda: notify_public.dispatch_notice(notice))
     return alert

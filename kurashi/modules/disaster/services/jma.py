@@ -26,22 +26,23 @@ from django.utils import timezone
 
 from kurashi.core.audit import record_audit
 from kurashi.core.services import beat
+from kurashi.modules.disaster.area_states import AreaState, KindInForce, area_state
 from kurashi.modules.disaster.jma.areas import saga_resolver
 from kurashi.modules.disaster.jma.documents import ParsedBulletin
 from kurashi.modules.disaster.jma.feed import parse_feed
-from kurashi.modules.disaster.jma.kinds import RIVERS_EN, conditions_of, river_kind
+from kurashi.modules.disaster.jma.kinds import (
+    RIVERS_EN,
+    conditions_of,
+    phenomenon_of,
+    river_kind,
+)
 from kurashi.modules.disaster.jma.parsers import SUPPORTED_TYPE_CODES, parse_bulletin
 from kurashi.modules.disaster.jma.state import MunicipalWarning, SagaState, saga_state
 from kurashi.modules.disaster.jma.texts import alert_texts
 from kurashi.modules.disaster.jma.xmlsafe import DEFAULT_MAX_BYTES, RejectedDocumentError
 from kurashi.modules.disaster.models import Alert, AreaWarning, Bulletin, FeedEntry, FeedState
 from kurashi.modules.disaster.models.jma import RejectedBulletin
-from kurashi.modules.disaster.services.alerts import (
-    AreaState,
-    KindInForce,
-    area_state,
-    record_alert,
-)
+from kurashi.modules.disaster.services.alerts import record_alert
 
 logger = logging.getLogger(__name__)
 
@@ -274,9 +275,7 @@ def _store_and_apply(
 
 
 def _current(family: str, *, is_exercise: bool, now: datetime) -> Any:
-    return AreaWarning.objects.filter(
-        family=family, is_exercise=is_exercise, is_current=True
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return AreaWarning.objects.in_force(now).filter(family=family, is_exercise=is_exercise)
 
 
 def _signature(rows: Iterable[Any]) -> set[tuple[str, str, int, str, str]]:
@@ -327,9 +326,17 @@ def _apply(*, bulletin: Bulletin, parsed: ParsedBulletin, state: SagaState) -> l
     AreaWarning.objects.bulk_create(
         [_area_warning(warning, bulletin=bulletin, state=state) for warning in state.warnings]
     )
-    after_kinds = {(w.municipality_code, w.kind_name) for w in state.warnings}
+    # Lifted: what is no longer in force in a municipality — not a kind that became another
+    # grade of the same phenomenon there (大雨警報 → 大雨特別警報 is an upgrade).
+    after_phenomena = {
+        (w.municipality_code, phenomenon_of(w.kind_key, river_kind(w.kind_name)[1]))
+        for w in state.warnings
+    }
     lifted_rows = [
-        row for row in before if (row.municipality_code, row.kind_name) not in after_kinds
+        row
+        for row in before
+        if (row.municipality_code, phenomenon_of(row.kind_key, river_kind(row.kind_name)[1]))
+        not in after_phenomena
     ]
     changes = {
         "added": sorted(
@@ -552,9 +559,7 @@ def _retract(*, bulletin: Bulletin, parsed: ParsedBulletin) -> list[Alert]:
     AreaWarning.objects.filter(pk__in=[row.pk for row in produced]).update(
         is_current=False, ended_at=now, ended_by=bulletin
     )
-    restored = AreaWarning.objects.filter(ended_by=target, is_current=False).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
+    restored = AreaWarning.objects.filter(ended_by=target, is_current=False).unexpired(now)
     restored_count = restored.update(is_current=True, ended_at=None, ended_by=None)
     changes = {
         "retracted": target.pk,
