@@ -72,8 +72,15 @@ def area_state(
 
 
 def states_of(alert: Any) -> tuple[AreaState, ...]:
-    """The AreaStates of an Alert; for a revision recorded before they existed, derived from its
-    levels and its Japanese event (named by hazard in other languages)."""
+    """The AreaStates of an Alert (parsed once per instance: a page asks for every municipality);
+    for a revision recorded before they existed, derived from its levels and its Japanese event."""
+    cached = alert.__dict__.get("_parsed_area_states")
+    if cached is None:
+        cached = alert.__dict__["_parsed_area_states"] = _states_of(alert)
+    return cached  # type: ignore[no-any-return]
+
+
+def _states_of(alert: Any) -> tuple[AreaState, ...]:
     stored = notify_public.areas_from_json(alert.area_states)
     if stored:
         return stored
@@ -96,7 +103,10 @@ def states_of(alert: Any) -> tuple[AreaState, ...]:
 
 def state_for(alert: Any, code: str) -> AreaState | None:
     """What `alert` tells municipality `code` (None when it does not speak about it)."""
-    return next((state for state in states_of(alert) if state.code == code), None)
+    by_code = alert.__dict__.get("_area_states_by_code")
+    if by_code is None:
+        by_code = alert.__dict__["_area_states_by_code"] = {s.code: s for s in states_of(alert)}
+    return by_code.get(code)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
