@@ -125,6 +125,10 @@ class AreaGroup:
     def codes(self) -> tuple[str, ...]:
         return tuple(area.code for area in self.areas)
 
+    @property
+    def is_issued_by_municipality(self) -> bool:
+        return self.is_order
+
 
 def _signature(kinds: tuple[KindInForce, ...]) -> tuple[tuple[Any, ...], ...]:
     return tuple(

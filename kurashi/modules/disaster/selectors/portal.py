@@ -5,6 +5,7 @@ Everything here is public: 訓練/試験 alerts and exercise rows never appear (
 the other areas' selectors leave them out).
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,7 @@ from kurashi.modules.disaster.area_states import (
     state_for,
     states_of,
 )
+from kurashi.modules.disaster.jma.kinds import phenomenon_of
 from kurashi.modules.disaster.models import (
     Alert,
     EvacuationOrder,
@@ -35,6 +37,7 @@ from kurashi.modules.disaster.selectors.evacuation import list_orders_in_force
 from kurashi.modules.disaster.selectors.reports import list_published_reports
 from kurashi.modules.disaster.selectors.shelters import list_shelters
 
+R06_KEY = re.compile(r"^l[2-5]_")
 # 警戒レベル 4 (避難指示) and above switch the portal to the emergency page (SHIRASAGI's
 # switch_urgency).
 EMERGENCY_LEVEL = 4
@@ -153,55 +156,69 @@ def level_name(level: int, *, is_order: bool) -> str:
     return str(level_style(level).name)
 
 
+class _Told:
+    """The level, kinds and style of what an alert tells one municipality (AreaState) or a group
+    of municipalities (AreaGroup)."""
+
+    @property
+    def told(self) -> AreaState | AreaGroup:
+        raise NotImplementedError
+
+    @property
+    def level(self) -> int:
+        return self.told.level
+
+    @property
+    def kinds(self) -> tuple[KindInForce, ...]:
+        return self.told.kinds
+
+    @property
+    def is_order(self) -> bool:
+        return self.told.is_issued_by_municipality
+
+    @property
+    def style(self) -> LevelStyle:
+        return level_style(self.level)
+
+
 @dataclass(frozen=True)
-class AreaAlert:
+class AreaAlert(_Told):
     """One alert as one municipality reads it: the kinds in force there and its level there."""
 
     alert: Alert
     area: AreaState
 
     @property
-    def level(self) -> int:
-        return self.area.level
-
-    @property
-    def kinds(self) -> tuple[KindInForce, ...]:
-        return self.area.kinds
-
-    @property
-    def is_order(self) -> bool:
-        return self.area.is_issued_by_municipality
-
-    @property
-    def style(self) -> LevelStyle:
-        return level_style(self.level)
+    def told(self) -> AreaState:
+        return self.area
 
 
 def _merged_kinds(entries: Sequence[AreaAlert]) -> tuple[KindInForce, ...]:
+    """The kinds of all alerts of a municipality, once each. Where an R06 (2026) kind covers a
+    phenomenon, the old-format kind of the same phenomenon (VPWW53/54, issued in parallel) is
+    left out, as in the intake's warnings_by_municipality."""
     seen: dict[tuple[object, ...], KindInForce] = {}
     for entry in entries:
         for kind in entry.kinds:
             seen.setdefault((kind.kind, kind.name_ja, kind.conditions, kind.place_ja), kind)
-    return tuple(sorted(seen.values(), key=lambda kind: -kind.level))
+    r06 = {phenomenon_of(kind.kind) for kind in seen.values() if R06_KEY.match(kind.kind)}
+    kinds = [
+        kind
+        for kind in seen.values()
+        if R06_KEY.match(kind.kind) or phenomenon_of(kind.kind) not in r06
+    ]
+    return tuple(sorted(kinds, key=lambda kind: -kind.level))
 
 
-@dataclass(frozen=True)
-class MunicipalityLevel:
-    code: str
-    name_ja: str
-    name_kana: str
-    name_en: str
+class _Entries:
+    """What all alerts in force tell one municipality (`entries`), at its `level`."""
+
+    entries: tuple[AreaAlert, ...]
     level: int
-    entries: tuple[AreaAlert, ...] = ()
-    open_shelters: int = 0
 
     @property
     def style(self) -> LevelStyle:
         return level_style(self.level)
-
-    @property
-    def code5(self) -> str:
-        return self.code[:5]
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
@@ -214,12 +231,27 @@ class MunicipalityLevel:
 
     @property
     def is_order(self) -> bool:
-        """Is the level the municipality's own evacuation order?"""
+        """Is the level the municipality's own evacuation order (not a JMA 相当 level)?"""
         return any(entry.is_order and entry.level == self.level for entry in self.entries)
 
 
 @dataclass(frozen=True)
-class AlertRow:
+class MunicipalityLevel(_Entries):
+    code: str
+    name_ja: str
+    name_kana: str
+    name_en: str
+    level: int
+    entries: tuple[AreaAlert, ...] = ()
+    open_shelters: int = 0
+
+    @property
+    def code5(self) -> str:
+        return self.code[:5]
+
+
+@dataclass(frozen=True)
+class AlertRow(_Told):
     """A group of municipalities an alert tells the same thing (same kinds and level): the
     warnings list shows one row per group, never one alert's most severe kind for all of them."""
 
@@ -228,20 +260,8 @@ class AlertRow:
     municipalities: tuple[MunicipalityLevel, ...]
 
     @property
-    def level(self) -> int:
-        return self.group.level
-
-    @property
-    def kinds(self) -> tuple[KindInForce, ...]:
-        return self.group.kinds
-
-    @property
-    def is_order(self) -> bool:
-        return self.group.is_order
-
-    @property
-    def style(self) -> LevelStyle:
-        return level_style(self.group.level)
+    def told(self) -> AreaGroup:
+        return self.group
 
 
 @dataclass(frozen=True)
@@ -353,7 +373,7 @@ def get_municipality(code: str) -> Municipality | None:
 
 
 @dataclass(frozen=True)
-class MunicipalitySituation:
+class MunicipalitySituation(_Entries):
     municipality: Municipality
     level: int
     entries: tuple[AreaAlert, ...]
@@ -361,22 +381,6 @@ class MunicipalitySituation:
     open_shelters: tuple[Shelter, ...]
     reports: tuple[FieldReport, ...]
     as_of: datetime
-
-    @property
-    def style(self) -> LevelStyle:
-        return level_style(self.level)
-
-    @property
-    def alerts(self) -> tuple[Alert, ...]:
-        return tuple(entry.alert for entry in self.entries)
-
-    @property
-    def kinds(self) -> tuple[KindInForce, ...]:
-        return _merged_kinds(self.entries)
-
-    @property
-    def is_order(self) -> bool:
-        return any(entry.is_order and entry.level == self.level for entry in self.entries)
 
     @property
     def instruction(self) -> str:

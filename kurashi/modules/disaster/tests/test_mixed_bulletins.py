@@ -328,3 +328,19 @@ def test_replay_issue_upgrade_partial_lift_and_final_nothing(
     assert info_of(final_infos, OGI).findtext("cap:headline", namespaces=NS) == (
         "大雨注意報は解除されました。"
     )
+
+
+def test_an_r06_kind_hides_the_old_format_kind_of_the_same_phenomenon(
+    ingest: Callable[..., Alert], client: Client
+) -> None:
+    ingest("2026-06-01T10:00:00+09:00", {SAGA: [("大雨警報", "03", "発表", "浸水害")]})
+    r06 = saga_bulletin(
+        report_datetime="2026-06-01T10:00:00+09:00",
+        kinds={SAGA: [("レベル３大雨警報", "03", "発表")]},
+    ).replace("気象特別警報・警報・注意報".encode(), "気象警報・注意報（Ｒ０６）（大雨）".encode())
+    ingest_document(data=r06, source="cli", source_name="vpww55.xml")
+
+    saga = row_of(client.get("/disaster/?full=1").content.decode(), SAGA)
+
+    assert "レベル３大雨警報" in saga
+    assert "大雨警報（浸水害）" not in saga

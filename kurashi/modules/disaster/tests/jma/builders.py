@@ -58,21 +58,14 @@ def saga_vpww53(
             f"<Item>{kind_xml}<Area><Name>{municipality.name_ja}</Name>"
             f"<Code>{municipality.class20}</Code></Area></Item>"
         )
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Report xmlns="http://xml.kishou.go.jp/jmaxml1/" xmlns:jmx="http://xml.kishou.go.jp/jmaxml1/">
-<Control><Title>気象特別警報・警報・注意報</Title><DateTime>{report_datetime[:19]}Z</DateTime>
-<Status>{status}</Status><EditorialOffice>佐賀地方気象台</EditorialOffice>
-<PublishingOffice>佐賀地方気象台</PublishingOffice></Control>
-<Head xmlns="http://xml.kishou.go.jp/jmaxml1/informationBasis1/">
-<Title>佐賀県気象警報・注意報</Title><ReportDateTime>{report_datetime}</ReportDateTime>
-<TargetDateTime>{report_datetime}</TargetDateTime><EventID/><InfoType>{info_type}</InfoType><Serial/>
-<InfoKind>気象警報・注意報</InfoKind><InfoKindVersion>1.1_0</InfoKindVersion>
-<Headline><Text>{escape(headline)}</Text></Headline></Head>
-<Body xmlns="http://xml.kishou.go.jp/jmaxml1/body/meteorology1/">
+    body = f"""
 <Warning type="気象警報・注意報（府県予報区等）"><Item><Kind><Name>雷注意報</Name><Code>14</Code><Status>発表</Status></Kind>
 <Area><Name>佐賀県</Name><Code>410000</Code></Area></Item></Warning>
 <Warning type="気象警報・注意報（市町村等）">{"".join(items)}</Warning>
-</Body></Report>""".encode()
+"""
+    return _vpww53(
+        report_datetime, status=status, info_type=info_type, headline=headline, body=body
+    )
 
 
 # A kind in a Saga bulletin: (name, code, status) or (name, code, status, condition).
@@ -154,17 +147,9 @@ def saga_bulletin(
         + municipal
         + "</Warning>"
     )
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Report xmlns="http://xml.kishou.go.jp/jmaxml1/" xmlns:jmx="http://xml.kishou.go.jp/jmaxml1/">
-<Control><Title>気象特別警報・警報・注意報</Title><DateTime>{report_datetime[:19]}Z</DateTime>
-<Status>{status}</Status><EditorialOffice>佐賀地方気象台</EditorialOffice>
-<PublishingOffice>佐賀地方気象台</PublishingOffice></Control>
-<Head xmlns="http://xml.kishou.go.jp/jmaxml1/informationBasis1/">
-<Title>佐賀県気象警報・注意報</Title><ReportDateTime>{report_datetime}</ReportDateTime>
-<TargetDateTime>{report_datetime}</TargetDateTime><EventID/><InfoType>{info_type}</InfoType><Serial/>
-<InfoKind>気象警報・注意報</InfoKind><InfoKindVersion>1.1_0</InfoKindVersion>
-<Headline><Text>{escape(headline)}</Text></Headline></Head>
-<Body xmlns="http://xml.kishou.go.jp/jmaxml1/body/meteorology1/">{body}</Body></Report>""".encode()
+    return _vpww53(
+        report_datetime, status=status, info_type=info_type, headline=headline, body=body
+    )
 
 
 CLASS10_NAMES = {"410010": "南部", "410020": "北部"}
@@ -176,3 +161,20 @@ CLASS15_NAMES = {
     "410021": "唐津地区",
     "410022": "伊万里地区",
 }
+
+
+def _vpww53(
+    report_datetime: str, *, status: str, info_type: str, headline: str, body: str
+) -> bytes:
+    """Control and Head of a VPWW53 of 佐賀地方気象台 around `body` (the Warning blocks)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Report xmlns="http://xml.kishou.go.jp/jmaxml1/" xmlns:jmx="http://xml.kishou.go.jp/jmaxml1/">
+<Control><Title>気象特別警報・警報・注意報</Title><DateTime>{report_datetime[:19]}Z</DateTime>
+<Status>{status}</Status><EditorialOffice>佐賀地方気象台</EditorialOffice>
+<PublishingOffice>佐賀地方気象台</PublishingOffice></Control>
+<Head xmlns="http://xml.kishou.go.jp/jmaxml1/informationBasis1/">
+<Title>佐賀県気象警報・注意報</Title><ReportDateTime>{report_datetime}</ReportDateTime>
+<TargetDateTime>{report_datetime}</TargetDateTime><EventID/><InfoType>{info_type}</InfoType><Serial/>
+<InfoKind>気象警報・注意報</InfoKind><InfoKindVersion>1.1_0</InfoKindVersion>
+<Headline><Text>{escape(headline)}</Text></Headline></Head>
+<Body xmlns="http://xml.kishou.go.jp/jmaxml1/body/meteorology1/">{body}</Body></Report>""".encode()
