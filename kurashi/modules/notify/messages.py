@@ -269,6 +269,20 @@ def _recipient_areas(
     return tuple(sorted(chosen, key=lambda area: (-area.level, area.code)))
 
 
+def _subject(tag: str, area: AreaState, language: str) -> str:
+    """[Alert] Alert level 4 Saga City (佐賀市): Evacuation Order — the level first, as in an
+    inbox one scans; a lift names what was lifted."""
+    place = frame(language, "place").format(place=place_name(area, language))
+    if area.kinds:
+        level = area_level_label(area, language)
+        return " ".join(
+            part for part in (tag, level, place + kinds_label(area.kinds, language)) if part
+        )
+    if area.lifted:
+        return f"{tag} {place}{lifted_text(area.lifted, language)}"
+    return f"{tag} {place}{frame(language, 'nothing')}"
+
+
 def _sender_text(texts: dict[str, dict[str, str]], language: str, field: str) -> str:
     """The sender's own text in `language` (English, then Japanese when it wrote none)."""
     for candidate in (*_fallbacks(language), "en", "ja"):
@@ -313,7 +327,7 @@ def render_message(
         if family == "evacuation":
             # The municipality's own words (where to go, which districts) follow its order.
             extra = [_sender_text(texts, language, "description")]
-        subject = f"{tag} {lines[0]}" if lines else tag
+        subject = _subject(tag, chosen[0], language) if chosen else tag
     else:
         event = _sender_text(texts, language, "event")
         headline = _sender_text(texts, language, "headline") or event

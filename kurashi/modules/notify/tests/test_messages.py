@@ -367,14 +367,14 @@ def test_each_subscriber_is_sent_the_kinds_of_its_own_municipality(
     (to_karatsu,) = smtp_sink.to("karatsu@example.test")
     body = to_karatsu.get_body().get_content()  # type: ignore[union-attr]
     assert to_karatsu["Subject"] == (
-        "[Alert] Karatsu City (唐津市): [Alert level 2] Heavy Rain Advisory"
+        "[Alert] Alert level 2 Karatsu City (唐津市): Heavy Rain Advisory"
     )
     assert "Check your shelter and the way to it on the hazard map." in body
     assert "Emergency" not in body
     assert "Saga City" not in body
     (to_saga,) = smtp_sink.to("saga@example.test")
     assert to_saga["Subject"] == (
-        "[Cảnh báo] Saga City (佐賀市): [Tương đương cấp độ cảnh giác 5] Cảnh báo đặc biệt mưa to"
+        "[Cảnh báo] Tương đương cấp độ cảnh giác 5 Saga City (佐賀市): Cảnh báo đặc biệt mưa to"
     )
     (to_karatsu_ja,) = smtp_sink.to("karatsu-ja@example.test")
     body_ja = to_karatsu_ja.get_body().get_content()  # type: ignore[union-attr]
