@@ -41,8 +41,8 @@ from kurashi.modules.notify.models import (
     Subscription,
     SubscriptionArea,
 )
+from kurashi.modules.notify.notices import AreaState, areas_from_json
 from kurashi.modules.notify.notices import Notice as NoticeData
-from kurashi.modules.notify.notices import areas_from_json
 from kurashi.modules.notify.selectors import Recipient, original_recipients, select_recipients
 from kurashi.modules.notify.services.subscriptions import LinkMaker, remove_channel
 
@@ -493,6 +493,16 @@ def _deliver_channel(
     _record_results(claim, adapter, rows, results)
 
 
+def _structured(notice: Notice) -> tuple[tuple[AreaState, ...], str]:
+    """The notice's areas and family, parsed once per batch (its rows share the instance)."""
+    cached = notice.__dict__.get("_structured")
+    if cached is None:
+        content = notice.content or {}
+        cached = (areas_from_json(content.get("areas")), str(content.get("family") or ""))
+        notice.__dict__["_structured"] = cached
+    return cached
+
+
 def _outgoing(
     row: _Claimed,
     notice: Notice,
@@ -501,9 +511,7 @@ def _outgoing(
     municipalities: tuple[str, ...] = (),
 ) -> OutgoingMessage:
     language = row.language or "ja"
-    content = notice.content or {}
-    areas = areas_from_json(content.get("areas"))
-    family = str(content.get("family") or "")
+    areas, family = _structured(notice)
     cache_key = (notice.pk, language, row.is_correction, municipalities)
     base = cache.get(cache_key)
     if base is None:
