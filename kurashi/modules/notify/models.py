@@ -9,8 +9,14 @@ LANGUAGES = (
     ("ja-x-easy", "やさしい日本語"),
     ("en", "English"),
     ("zh-Hans", "中文(简体)"),
+    ("zh-Hant", "中文(繁體)"),
     ("ko", "한국어"),
     ("vi", "Tiếng Việt"),
+    ("tl", "Tagalog"),
+    ("ne", "नेपाली"),
+    ("id", "Bahasa Indonesia"),
+    ("my", "မြန်မာဘာသာ"),
+    ("pt", "Português"),
 )
 
 # Hazards as the disaster module names them; a bit each, so that preferences filter in SQL on
@@ -151,6 +157,9 @@ class Notice(models.Model):
     area_levels = models.JSONField(default=dict)
     area_geojson = models.JSONField(null=True, blank=True)
     texts = models.JSONField(default=dict)
+    # The structured part of the notice (notices.Notice.content_json): {"family": …, "areas":
+    # [AreaState JSON, …]}; messages are rendered from it per recipient municipality.
+    content = models.JSONField(default=dict, blank=True)
     web_url = models.CharField(max_length=500, blank=True)
     sent = models.DateTimeField()
     is_exercise = models.BooleanField(default=False)

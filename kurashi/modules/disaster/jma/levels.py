@@ -154,6 +154,9 @@ def classify(parsed: ParsedBulletin, kind: Kind) -> KindRule:
     """Whether `kind` is in force, its 警戒レベル and hazard, and its display name."""
     code = parsed.type_code
     name = kind.name
+    if not name:
+        # 「発表警報・注意報はなし」: the area is listed with nothing in force.
+        return KindRule(False, 0, "other", "")
     status_lifts = kind.status in LIFTING_STATUSES or "解除" in name or name == "なし"
     if code in {"VPWW53", "VPWW54"}:
         level = 5 if kind.code in OLD_SPECIAL else OLD_LEVELS.get(kind.code, 0)

@@ -165,7 +165,14 @@ def _kind(element: etree._Element) -> Kind:
 
 
 def _kinds_of(item: etree._Element) -> tuple[Kind, ...]:
-    return tuple(_kind(kind) for kind in _children(item, "Kind") if _text(kind, "Name"))
+    """The kinds of an item. A kind without a name counts when it has a status: real VPWW53
+    bulletins mark an area with nothing in force as <Kind><Status>発表警報・注意報はなし</Status>
+    </Kind>, and dropping it would leave that area's last warning in force."""
+    return tuple(
+        _kind(kind)
+        for kind in _children(item, "Kind")
+        if _text(kind, "Name") or _text(kind, "Status")
+    )
 
 
 # --- envelope -----------------------------------------------------------------------------------

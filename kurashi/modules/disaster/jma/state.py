@@ -5,6 +5,7 @@ from datetime import datetime
 
 from kurashi.modules.disaster.jma.areas import AreaResolver, saga_resolver
 from kurashi.modules.disaster.jma.documents import Item, Kind, ParsedBulletin
+from kurashi.modules.disaster.jma.kinds import conditions_of, kind_key
 from kurashi.modules.disaster.jma.levels import (
     classify,
     expires_at,
@@ -23,6 +24,9 @@ class MunicipalWarning:
     level: int
     detail: str = ""
     last_kind_name: str = ""
+    # The vocabulary key (jma/kinds.py) and JMA's Kind/Condition as written (「土砂災害、浸水害」).
+    kind_key: str = "other"
+    condition: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +81,12 @@ def saga_state(parsed: ParsedBulletin, resolver: AreaResolver | None = None) -> 
             rule = classify(parsed, kind)
             if not rule.in_force:
                 continue
+            vocabulary_key = kind_key(parsed.type_code, kind, display_name=rule.name).key
             for code in codes:
-                warning = _warning(code, kind, rule.name, rule.hazard, rule.level)
-                key = (code, rule.name)
-                previous = found.get(key)
+                warning = _warning(code, kind, rule.name, rule.hazard, rule.level, vocabulary_key)
+                previous = found.get((code, rule.name))
                 if previous is None or warning.level > previous.level:
-                    found[key] = warning
+                    found[(code, rule.name)] = warning
     warnings = tuple(
         sorted(found.values(), key=lambda w: (w.municipality_code, -w.level, w.kind_name))
     )
@@ -95,7 +99,9 @@ def saga_state(parsed: ParsedBulletin, resolver: AreaResolver | None = None) -> 
     )
 
 
-def _warning(code: str, kind: Kind, name: str, hazard: str, level: int) -> MunicipalWarning:
+def _warning(
+    code: str, kind: Kind, name: str, hazard: str, level: int, key: str
+) -> MunicipalWarning:
     return MunicipalWarning(
         municipality_code=code,
         kind_name=name,
@@ -105,4 +111,12 @@ def _warning(code: str, kind: Kind, name: str, hazard: str, level: int) -> Munic
         level=level,
         detail=kind.detail,
         last_kind_name=kind.last_name,
+        kind_key=key,
+        # Only a heavy-rain kind's 浸水害 / 土砂災害 qualifies it; other types use Condition for
+        # other things (VXWW50 継続, VPHW50 発表).
+        condition=kind.condition if parsed_condition(kind.condition) else "",
     )
+
+
+def parsed_condition(condition: str) -> bool:
+    return bool(conditions_of(condition))

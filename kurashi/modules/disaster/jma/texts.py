@@ -124,8 +124,16 @@ def _intensity_rank(kind_name: str) -> int:
 
 
 def _level_suffix(level: int, *, language: str) -> str:
+    """A JMA kind's level: levels 3–5 are equivalents (警戒レベル5相当), the names 高齢者等避難,
+    避難指示, 緊急安全確保 belonging to municipalities' orders."""
     if not level:
         return ""
+    if level >= 3:
+        return {
+            "ja": f"（警戒レベル{level}相当）",
+            "en": f" (Level {level} equivalent)",
+            "easy": f"（レベル {level} と おなじ くらい）",
+        }[language]
     return {
         "ja": f"（警戒レベル{level}）",
         "en": f" (Level {level})",

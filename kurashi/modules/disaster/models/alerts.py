@@ -6,9 +6,11 @@ and `references` the revision it replaces, which stops being current. CAP 1.2, t
 L-Alert and (later) the notify module all read Alerts, never the sources directly.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Languages of alert texts: Japanese, やさしい日本語, and the main visitor languages.
@@ -29,6 +31,19 @@ class Hazard(models.TextChoices):
     TSUNAMI = "tsunami", _("Tsunami")
     FIRE = "fire", _("Large fire")
     OTHER = "other", _("Other")
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def in_force(self, at: datetime | None = None) -> "AlertQuerySet":
+        """THE definition of an alert in force at `at` (now): the latest revision of its event,
+        not a Cancel, not expired. Every page, API, feed and notice reads alerts through it
+        (selectors.alerts.current_alerts)."""
+        moment = at or timezone.now()
+        return (
+            self.filter(is_current=True)
+            .exclude(msg_type="Cancel")
+            .filter(models.Q(expires__isnull=True) | models.Q(expires__gt=moment))
+        )
 
 
 class Alert(models.Model):
@@ -65,6 +80,12 @@ class Alert(models.Model):
     level = models.PositiveSmallIntegerField(default=0)
     # {"412015": 4, "412023": 2}: level per municipality (6-digit code) covered by this revision.
     area_levels = models.JSONField(default=dict)
+    # What each municipality is told, as notify's AreaState JSON (notify.public.areas_from_json):
+    # [{"code": "412015", "level": 5, "kinds": [{"kind": "heavy_rain_emergency_warning",
+    #   "name_ja": "大雨特別警報", "conditions": ["landslide"], …}], "lifted": […],
+    #   "instruction": "safety_now", "name_ja": …, "name_kana": …, "name_en": …}, …].
+    # Pages, API, CAP and notices name per municipality exactly the kinds in force there.
+    area_states = models.JSONField(default=list, blank=True)
     # Optional drawn area (GeoJSON Polygon/MultiPolygon) inside the municipalities, e.g. a district.
     area_geojson = models.JSONField(null=True, blank=True)
     area_description_ja = models.CharField(max_length=500, blank=True)
@@ -85,6 +106,8 @@ class Alert(models.Model):
     # The latest revision of its event; Cancel revisions are current but carry level 0.
     is_current = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ("-sent", "-id")

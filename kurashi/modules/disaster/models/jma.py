@@ -1,8 +1,11 @@
 """JMA 防災情報XML intake: feed polling state, seen feed entries, stored bulletins, rejected
 documents, and the warning state per municipality that the bulletins produce."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -136,6 +139,17 @@ class Bulletin(models.Model):
         return self.control_status != self.ControlStatus.NORMAL
 
 
+class AreaWarningQuerySet(models.QuerySet["AreaWarning"]):
+    def unexpired(self, at: datetime | None = None) -> "AreaWarningQuerySet":
+        moment = at or timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=moment))
+
+    def in_force(self, at: datetime | None = None) -> "AreaWarningQuerySet":
+        """THE definition of a warning row in force at `at` (now): not replaced, lifted or
+        retracted, and not expired (the same rule as Alert.objects.in_force)."""
+        return self.filter(is_current=True).unexpired(at)
+
+
 class AreaWarning(models.Model):
     """A warning in force for one municipality, produced by a bulletin (current until replaced)."""
 
@@ -154,12 +168,18 @@ class AreaWarning(models.Model):
     status = models.CharField(max_length=40, blank=True)  # 発表 / 継続 (as JMA wrote it)
     last_kind_name = models.CharField(max_length=100, blank=True)  # R06 / tsunami LastKind
     detail = models.CharField(max_length=100, blank=True)  # e.g. tsunami height ３ｍ, intensity 5-
+    # The language-neutral key of the kind (jma/kinds.py), and JMA's Kind/Condition of a heavy-rain
+    # kind as written (「土砂災害」「浸水害」「土砂災害、浸水害」).
+    kind_key = models.CharField(max_length=60, blank=True)
+    condition = models.CharField(max_length=40, blank=True)
     # Observation-type information (earthquakes, 竜巻注意情報 …) stops being current by itself.
     expires_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
         Bulletin, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = AreaWarningQuerySet.as_manager()
 
     class Meta:
         ordering = ("municipality_code", "-level", "kind_name")

@@ -37,7 +37,9 @@ def _cap(parent: etree._Element, tag: str, text: str) -> None:
 def _entry(feed: etree._Element, alert: Alert) -> None:
     entry = _atom(feed, "entry")
     _atom(entry, "id", alert.identifier)
-    _atom(entry, "updated", jst(alert.sent))
+    # updated = when the entry appeared here (a late Cancel is new to the feed), published = the
+    # revision's own time.
+    _atom(entry, "updated", jst(_updated(alert)))
     _atom(entry, "published", jst(alert.sent))
     author = _atom(entry, "author")
     _atom(author, "name", alert.sender_name_ja or cap_sender())
@@ -76,6 +78,10 @@ def _entry(feed: etree._Element, alert: Alert) -> None:
         etree.SubElement(geocode, f"{{{CAP_NAMESPACE}}}value").text = code
 
 
+def _updated(alert: Alert) -> datetime:
+    return max(alert.sent, alert.created_at) if alert.created_at else alert.sent
+
+
 def alerts_to_atom(
     alerts: Iterable[Alert], *, feed_url: str, title: str, updated: datetime | None = None
 ) -> bytes:
@@ -88,7 +94,7 @@ def alerts_to_atom(
     _atom(feed, "id", feed_url)
     _atom(feed, "title", title)
     _atom(feed, "generator", "Kurashi")
-    latest = max((alert.sent for alert in alerts), default=None) or updated or timezone.now()
+    latest = max((_updated(alert) for alert in alerts), default=None) or updated or timezone.now()
     _atom(feed, "updated", jst(latest))
     author = _atom(feed, "author")
     _atom(author, "name", cap_sender())

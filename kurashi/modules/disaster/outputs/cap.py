@@ -1,8 +1,13 @@
 """CAP 1.2 (OASIS Common Alerting Protocol) for every canonical Alert.
 
-One `info` per language present in alert.texts; `area` per municipality with the 6-digit
-全国地方公共団体コード as geocode JISX0402 (plus the drawn polygon when there is one); times in
-+09:00 without fractions; Update and Cancel carry `references` to the revision they replace.
+The municipalities an alert speaks about are grouped by what they are told (area_states.
+group_states: the same kinds with their conditions, level, urgency, severity and instruction), as
+CAP 1.2 intends: one `info` per group and language, each with its own event, severity and
+`area`s — a consumer never reads 唐津市, under an advisory, as under the emergency warning of the
+next city. Every info is written in ja, やさしい日本語, en, zh-Hans, zh-Hant, ko, vi, tl, ne, id, my
+and pt from notify's wording table. `area` per municipality with the 6-digit 全国地方公共団体コード
+as geocode JISX0402 (plus the drawn polygon when there is one); times in +09:00 without
+fractions; Update and Cancel carry `references` to the revision they replace.
 """
 
 import functools
@@ -14,9 +19,10 @@ from django.urls import reverse
 from django.utils import translation
 from lxml import etree
 
-from kurashi.core.models import Municipality
+from kurashi.modules.disaster.area_states import AreaGroup, group_states, states_of
 from kurashi.modules.disaster.models import Alert, Hazard
 from kurashi.modules.disaster.outputs._xml import jst, safe_parser, to_bytes
+from kurashi.modules.notify import public as notify_public
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MIME_TYPE = "application/cap+xml"
@@ -30,8 +36,14 @@ CAP_LANGUAGES = {
     "ja-x-easy": "ja-JP-x-easy",
     "en": "en-US",
     "zh-Hans": "zh-CN",
+    "zh-Hant": "zh-TW",
     "ko": "ko-KR",
     "vi": "vi-VN",
+    "tl": "tl-PH",
+    "ne": "ne-NP",
+    "id": "id-ID",
+    "my": "my-MM",
+    "pt": "pt-BR",
 }
 
 HAZARD_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -145,8 +157,30 @@ def _value_pair(parent: etree._Element, tag: str, name: str, value: str) -> None
     _sub(element, "value", value)
 
 
-def _municipality_names(codes: list[str]) -> dict[str, tuple[str, str]]:
-    return {m.code: (m.name_ja, m.name_en) for m in Municipality.objects.filter(code__in=codes)}
+def _group_codes(group: AreaGroup, alert: Alert) -> tuple[str, str, str, str]:
+    """(responseType, urgency, severity, certainty) of a group: by its level; a group where
+    everything was lifted (or the alert cancelled) is an AllClear."""
+    if alert.msg_type == Alert.MsgType.CANCEL or not group.kinds:
+        return ("AllClear", *CANCEL_CODES)
+    response = LEVEL_RESPONSES.get(group.level, "None")
+    if group.instruction == "tsunami_evacuate":
+        response = "Evacuate"
+    urgency, severity, certainty = LEVEL_CODES.get(group.level, LEVEL_CODES[0])
+    return response, urgency, severity, certainty
+
+
+def _event(group: AreaGroup, alert: Alert, language: str) -> str:
+    kinds = group.kinds or group.lifted
+    if kinds:
+        return notify_public.kinds_label(kinds, language)
+    return str(alert.get_hazard_display())
+
+
+def _headline(group: AreaGroup, event: str, language: str) -> str:
+    if not group.kinds:
+        return notify_public.lifted_text(group.lifted, language) if group.lifted else event
+    level = notify_public.level_label(group.level, language, equivalent=not group.is_order)
+    return f"{level} {event}" if level else event
 
 
 def _info(
@@ -154,64 +188,66 @@ def _info(
     alert: Alert,
     *,
     language: str,
-    texts: dict[str, str],
-    names: dict[str, tuple[str, str]],
+    group: AreaGroup,
+    polygons: list[str],
 ) -> None:
-    is_cancel = alert.msg_type == Alert.MsgType.CANCEL
-    is_english = language == "en"
     info = _sub(root, "info")
     _sub(info, "language", CAP_LANGUAGES.get(language, language))
-    categories = list(HAZARD_CATEGORIES.get(alert.hazard, ("Other",)))
+    hazard = (group.kinds or group.lifted)[0].hazard if (group.kinds or group.lifted) else ""
+    categories = list(HAZARD_CATEGORIES.get(hazard or alert.hazard, ("Other",)))
     if alert.source == Alert.Source.EVACUATION and "Safety" not in categories:
         categories.append("Safety")
     for category in categories:
         _sub(info, "category", category)
-    _sub(info, "event", texts.get("event") or alert.get_hazard_display())
-    level = alert.level
-    if is_cancel:
-        _sub(info, "responseType", "AllClear")
-        urgency, severity, certainty = CANCEL_CODES
-    else:
-        _sub(info, "responseType", LEVEL_RESPONSES.get(level, "None"))
-        urgency, severity, certainty = LEVEL_CODES.get(level, LEVEL_CODES[0])
+    event = _event(group, alert, language)
+    _sub(info, "event", event)
+    response, urgency, severity, certainty = _group_codes(group, alert)
+    _sub(info, "responseType", response)
     _sub(info, "urgency", urgency)
     _sub(info, "severity", severity)
     _sub(info, "certainty", certainty)
-    _value_pair(info, "eventCode", "KURASHI_HAZARD", alert.hazard)
-    _value_pair(info, "eventCode", "JP_ALERT_LEVEL", str(level))
+    _value_pair(info, "eventCode", "KURASHI_HAZARD", hazard or alert.hazard)
+    _value_pair(info, "eventCode", "JP_ALERT_LEVEL", str(group.level))
+    for kind in group.kinds or group.lifted:
+        _value_pair(info, "eventCode", "KURASHI_KIND", kind.kind)
     if alert.effective:
         _sub(info, "effective", jst(alert.effective))
     if alert.expires:
         _sub(info, "expires", jst(alert.expires))
     sender_name = alert.sender_name_ja
-    if is_english and alert.source == Alert.Source.EVACUATION and len(names) == 1:
-        sender_name = next(iter(names.values()))[1] or sender_name
+    if language not in ("ja", "ja-x-easy"):
+        if alert.source == Alert.Source.JMA:
+            sender_name = alert.text("en", "sender") or "Japan Meteorological Agency"
+        elif group.areas and group.areas[0].name_en:
+            sender_name = group.areas[0].name_en
     if sender_name:
         _sub(info, "senderName", sender_name)
-    for field in ("headline", "description", "instruction"):
-        if texts.get(field):
-            _sub(info, field, texts[field])
+    _sub(info, "headline", _headline(group, event, language))
+    lines = [line for area in group.areas for line in notify_public.area_lines(area, language)]
+    if alert.source == Alert.Source.EVACUATION:
+        own = alert.text(language, "description") if alert.texts.get(language) else ""
+        lines += [own] if own else []
+    _sub(info, "description", "\n".join(lines))
+    _sub(info, "instruction", notify_public.instruction_text(group.instruction, language))
     _sub(info, "web", public_page_url(alert))
-    _value_pair(info, "parameter", "JP_ALERT_LEVEL_BY_AREA", _levels_parameter(alert))
-    polygons = _polygon_strings(alert.area_geojson)
-    codes = sorted(alert.area_levels or {})
-    for code in codes:
-        name_ja, name_en = names.get(code, (code, code))
-        area = _sub(info, "area")
-        _sub(area, "areaDesc", (name_en or name_ja) if is_english else name_ja)
-        if len(codes) == 1:
+    _value_pair(
+        info,
+        "parameter",
+        "JP_ALERT_LEVEL_BY_AREA",
+        " ".join(f"{area.code}:{area.level}" for area in group.areas),
+    )
+    for area in group.areas:
+        element = _sub(info, "area")
+        _sub(element, "areaDesc", notify_public.place_name(area, language))
+        if len(alert.area_levels or {}) == 1:
             for polygon in polygons:
-                _sub(area, "polygon", polygon)
-        _value_pair(area, "geocode", "JISX0402", code)
-    if polygons and len(codes) != 1:
-        area = _sub(info, "area")
-        _sub(area, "areaDesc", alert.area_description_ja or alert.sender_name_ja or "area")
+                _sub(element, "polygon", polygon)
+        _value_pair(element, "geocode", "JISX0402", area.code)
+    if polygons and len(alert.area_levels or {}) != 1:
+        element = _sub(info, "area")
+        _sub(element, "areaDesc", alert.area_description_ja or alert.sender_name_ja or "area")
         for polygon in polygons:
-            _sub(area, "polygon", polygon)
-
-
-def _levels_parameter(alert: Alert) -> str:
-    return " ".join(f"{code}:{level}" for code, level in sorted((alert.area_levels or {}).items()))
+            _sub(element, "polygon", polygon)
 
 
 def alert_to_cap_element(alert: Alert) -> etree._Element:
@@ -228,14 +264,10 @@ def alert_to_cap_element(alert: Alert) -> etree._Element:
     if alert.references_id is not None:
         _sub(root, "references", references_value(alert))
     _sub(root, "incidents", alert.event_key.replace(" ", "_"))
-    names = _municipality_names(list(alert.area_levels or {}))
-    texts: dict[str, Any] = alert.texts or {}
-    languages = [language for language in CAP_LANGUAGES if texts.get(language)]
-    languages += [language for language in texts if language not in CAP_LANGUAGES]
-    if not languages:
-        languages = ["ja"]
-    for language in languages:
-        _info(root, alert, language=language, texts=texts.get(language) or {}, names=names)
+    polygons = _polygon_strings(alert.area_geojson)
+    for group in group_states(states_of(alert)):
+        for language in CAP_LANGUAGES:
+            _info(root, alert, language=language, group=group, polygons=polygons)
     return root
 
 

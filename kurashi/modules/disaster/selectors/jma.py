@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kurashi.core.models import Heartbeat
@@ -45,9 +45,7 @@ def current_warnings(
 ) -> QuerySet[AreaWarning]:
     """Warnings in force (not replaced, lifted, retracted or expired). exercise=False: only what
     residents see; exercise=True: only the 訓練/試験 state."""
-    warnings = AreaWarning.objects.filter(is_current=True, is_exercise=exercise).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    )
+    warnings = AreaWarning.objects.in_force().filter(is_exercise=exercise)
     if municipality_code:
         warnings = warnings.filter(municipality_code=municipality_code)
     return warnings.select_related("bulletin").order_by(

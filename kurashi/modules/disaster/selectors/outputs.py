@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from kurashi.core.models import Membership, User
 from kurashi.modules.disaster.models import Alert
+from kurashi.modules.disaster.selectors.alerts import current_alerts
 
-# Revisions sent this recently stay in the feed after they were replaced or cancelled, so that
-# a consumer polling the feed sees the Update / Cancel that ends an alert.
+# Revisions that arrived this recently stay in the feed after they were replaced or cancelled, so
+# that a consumer polling the feed sees the Update / Cancel that ends an alert.
 RECENT_HOURS = 24
 FEED_LIMIT = 200
 PUBLIC_STATUSES = (Alert.Status.ACTUAL,)
@@ -18,15 +19,21 @@ EXERCISE_STATUSES = (Alert.Status.EXERCISE, Alert.Status.TEST)
 
 
 def list_feed_alerts(*, exercise: bool = False, limit: int = FEED_LIMIT) -> list[Alert]:
-    """Current alerts (not cancelled) plus every revision of the last RECENT_HOURS, newest
-    first; Actual only, or only 訓練/試験 when `exercise`."""
+    """Every revision that arrived in the last RECENT_HOURS, and the latest revision of every
+    event that was in force at any moment of that window (in force at its start, by the one
+    definition Alert.objects.in_force), newest arrival first; Actual only, or only 訓練/試験 when
+    `exercise`.
+
+    By arrival, not by the bulletin's own time: a Cancel (or an Update) that arrives late — a
+    delayed feed, a replayed file — still reaches every consumer of the feed."""
     since = timezone.now() - timedelta(hours=RECENT_HOURS)
     statuses = EXERCISE_STATUSES if exercise else PUBLIC_STATUSES
+    in_force_in_window = Alert.objects.in_force(at=since).values("pk")
     alerts = (
         Alert.objects.filter(status__in=statuses)
-        .filter((Q(is_current=True) & ~Q(msg_type=Alert.MsgType.CANCEL)) | Q(sent__gte=since))
+        .filter(Q(created_at__gte=since) | Q(pk__in=in_force_in_window))
         .select_related("references")
-        .order_by("-sent", "-id")
+        .order_by("-created_at", "-id")
     )
     return list(alerts[:limit])
 
@@ -46,13 +53,9 @@ def is_staff_member(user: User | Any) -> bool:
 
 
 def list_public_alerts(*, municipality_code: str = "") -> QuerySet[Alert]:
-    """Alerts in force for residents (Actual, current, not cancelled), highest level first."""
-    alerts = Alert.objects.filter(status=Alert.Status.ACTUAL, is_current=True).exclude(
-        msg_type=Alert.MsgType.CANCEL
-    )
-    if municipality_code:
-        alerts = alerts.filter(area_levels__has_key=municipality_code)
-    return alerts.select_related("references").order_by("-level", "-sent", "-id")
+    """Alerts in force for residents (current_alerts: Actual, current, not cancelled, not
+    expired), highest level first."""
+    return current_alerts(municipality_code=municipality_code).select_related("references")
 
 
 def latest_change(*, exercise: bool = False) -> Any:

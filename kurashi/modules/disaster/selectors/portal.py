@@ -5,6 +5,7 @@ Everything here is public: 訓練/試験 alerts and exercise rows never appear (
 the other areas' selectors leave them out).
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,12 +13,21 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kurashi.core.models import Municipality
+from kurashi.modules.disaster.area_states import (
+    AreaGroup,
+    AreaState,
+    KindInForce,
+    group_states,
+    state_for,
+    states_of,
+)
+from kurashi.modules.disaster.jma.kinds import phenomenon_of
 from kurashi.modules.disaster.models import (
     Alert,
-    AreaWarning,
     EvacuationOrder,
     FieldReport,
     Shelter,
@@ -27,12 +37,13 @@ from kurashi.modules.disaster.selectors.evacuation import list_orders_in_force
 from kurashi.modules.disaster.selectors.reports import list_published_reports
 from kurashi.modules.disaster.selectors.shelters import list_shelters
 
+R06_KEY = re.compile(r"^l[2-5]_")
 # 警戒レベル 4 (避難指示) and above switch the portal to the emergency page (SHIRASAGI's
 # switch_urgency).
 EMERGENCY_LEVEL = 4
 # Caps that keep the emergency page under 50 KB however many alerts and shelters there are.
 EMERGENCY_SHELTERS_PER_MUNICIPALITY = 5
-EMERGENCY_ALERTS_PER_MUNICIPALITY = 3
+EMERGENCY_KINDS_PER_MUNICIPALITY = 4
 EMERGENCY_ALERTS = 8
 # With more L4+ municipalities than this, shelters are listed by name only (the municipality page
 # has the addresses).
@@ -126,19 +137,113 @@ def level_style(level: int) -> LevelStyle:
     return LEVEL_STYLES.get(max(0, min(5, level)), LEVEL_STYLES[0])
 
 
+def level_text(level: int, *, is_order: bool) -> str:
+    """A municipality's level as its badge says it, in the active language. 高齢者等避難, 避難指示
+    and 緊急安全確保 are orders of the municipality: a level 3–5 that comes from JMA warnings only
+    is 「警戒レベルN相当」 (level N equivalent), never headed with the order's name."""
+    if level >= 3 and not is_order:
+        return gettext("Alert level %(level)s equivalent") % {"level": level}
+    if level <= 0:
+        return gettext("No level")
+    return gettext("Alert level %(level)s") % {"level": level}
+
+
+def level_name(level: int, *, is_order: bool) -> str:
+    """The level's own name where it has one: the order (高齢者等避難, 避難指示, 緊急安全確保) or
+    警戒レベル1–2's action; "" for a JMA 相当 level."""
+    if level >= 3 and not is_order:
+        return ""
+    return str(level_style(level).name)
+
+
+class _Told:
+    """The level, kinds and style of what an alert tells one municipality (AreaState) or a group
+    of municipalities (AreaGroup)."""
+
+    @property
+    def told(self) -> AreaState | AreaGroup:
+        raise NotImplementedError
+
+    @property
+    def level(self) -> int:
+        return self.told.level
+
+    @property
+    def kinds(self) -> tuple[KindInForce, ...]:
+        return self.told.kinds
+
+    @property
+    def is_order(self) -> bool:
+        return self.told.is_issued_by_municipality
+
+    @property
+    def style(self) -> LevelStyle:
+        return level_style(self.level)
+
+
 @dataclass(frozen=True)
-class MunicipalityLevel:
+class AreaAlert(_Told):
+    """One alert as one municipality reads it: the kinds in force there and its level there."""
+
+    alert: Alert
+    area: AreaState
+
+    @property
+    def told(self) -> AreaState:
+        return self.area
+
+
+def _merged_kinds(entries: Sequence[AreaAlert]) -> tuple[KindInForce, ...]:
+    """The kinds of all alerts of a municipality, once each. Where an R06 (2026) kind covers a
+    phenomenon, the old-format kind of the same phenomenon (VPWW53/54, issued in parallel) is
+    left out, as in the intake's warnings_by_municipality."""
+    seen: dict[tuple[object, ...], KindInForce] = {}
+    for entry in entries:
+        for kind in entry.kinds:
+            seen.setdefault((kind.kind, kind.name_ja, kind.conditions, kind.place_ja), kind)
+    r06 = {phenomenon_of(kind.kind) for kind in seen.values() if R06_KEY.match(kind.kind)}
+    kinds = [
+        kind
+        for kind in seen.values()
+        if R06_KEY.match(kind.kind) or phenomenon_of(kind.kind) not in r06
+    ]
+    return tuple(sorted(kinds, key=lambda kind: -kind.level))
+
+
+class _Entries:
+    """What all alerts in force tell one municipality (`entries`), at its `level`."""
+
+    entries: tuple[AreaAlert, ...]
+    level: int
+
+    @property
+    def style(self) -> LevelStyle:
+        return level_style(self.level)
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        return tuple(entry.alert for entry in self.entries)
+
+    @property
+    def kinds(self) -> tuple[KindInForce, ...]:
+        """Every kind in force in the municipality (from all alerts), the highest level first."""
+        return _merged_kinds(self.entries)
+
+    @property
+    def is_order(self) -> bool:
+        """Is the level the municipality's own evacuation order (not a JMA 相当 level)?"""
+        return any(entry.is_order and entry.level == self.level for entry in self.entries)
+
+
+@dataclass(frozen=True)
+class MunicipalityLevel(_Entries):
     code: str
     name_ja: str
     name_kana: str
     name_en: str
     level: int
-    alerts: tuple[Alert, ...] = ()
+    entries: tuple[AreaAlert, ...] = ()
     open_shelters: int = 0
-
-    @property
-    def style(self) -> LevelStyle:
-        return level_style(self.level)
 
     @property
     def code5(self) -> str:
@@ -146,15 +251,17 @@ class MunicipalityLevel:
 
 
 @dataclass(frozen=True)
-class AlertRow:
-    """An alert in the warnings list, with the municipalities it gives a level."""
+class AlertRow(_Told):
+    """A group of municipalities an alert tells the same thing (same kinds and level): the
+    warnings list shows one row per group, never one alert's most severe kind for all of them."""
 
     alert: Alert
+    group: AreaGroup
     municipalities: tuple[MunicipalityLevel, ...]
 
     @property
-    def style(self) -> LevelStyle:
-        return level_style(self.alert.level)
+    def told(self) -> AreaGroup:
+        return self.group
 
 
 @dataclass(frozen=True)
@@ -179,23 +286,31 @@ class Situation:
 
     @property
     def alert_rows(self) -> list[AlertRow]:
-        by_code = {m.code: m for m in self.municipalities}
-        return [
-            AlertRow(
-                alert=alert,
-                municipalities=tuple(
-                    by_code[code]
-                    for code, level in sorted((alert.area_levels or {}).items())
-                    if code in by_code and int(level) > 0
-                ),
-            )
-            for alert in self.alerts
-        ]
+        return alert_rows(self.alerts, self.municipalities)
 
     @property
     def affected(self) -> list[MunicipalityLevel]:
         """Municipalities with a level, highest first."""
         return sorted((m for m in self.municipalities if m.level), key=lambda m: (-m.level, m.code))
+
+
+def alert_rows(
+    alerts: Sequence[Alert], municipalities: Sequence[MunicipalityLevel], *, min_level: int = 0
+) -> list[AlertRow]:
+    """One row per group of municipalities each alert tells the same kinds (groups with nothing
+    in force left out), the most severe first."""
+    by_code = {m.code: m for m in municipalities}
+    rows = [
+        AlertRow(
+            alert=alert,
+            group=group,
+            municipalities=tuple(by_code[code] for code in group.codes if code in by_code),
+        )
+        for alert in alerts
+        for group in group_states(states_of(alert))
+        if group.kinds and group.level >= min_level
+    ]
+    return sorted(rows, key=lambda row: (-row.level, -row.alert.sent.timestamp()))
 
 
 def levels_from_alerts(alerts: Sequence[Alert]) -> dict[str, int]:
@@ -208,9 +323,15 @@ def levels_from_alerts(alerts: Sequence[Alert]) -> dict[str, int]:
     return levels
 
 
-def alerts_for(alerts: Sequence[Alert], code: str) -> tuple[Alert, ...]:
-    """The alerts that give municipality `code` a level (an Update that lowered it to 0 does not)."""
-    return tuple(alert for alert in alerts if int((alert.area_levels or {}).get(code, 0)) > 0)
+def entries_for(alerts: Sequence[Alert], code: str) -> tuple[AreaAlert, ...]:
+    """Each alert as municipality `code` reads it, where it has something in force there (an
+    Update that lifted everything there does not count), the highest level first."""
+    entries = []
+    for alert in alerts:
+        state = state_for(alert, code)
+        if state is not None and state.kinds:
+            entries.append(AreaAlert(alert=alert, area=state))
+    return tuple(sorted(entries, key=lambda entry: -entry.level))
 
 
 def list_municipalities() -> QuerySet[Municipality]:
@@ -234,7 +355,7 @@ def get_situation(*, with_open_shelter_counts: bool = True) -> Situation:
             name_kana=m.name_kana,
             name_en=m.name_en,
             level=levels.get(m.code, 0),
-            alerts=alerts_for(alerts, m.code),
+            entries=entries_for(alerts, m.code),
             open_shelters=counts.get(m.code, 0),
         )
         for m in list_municipalities()
@@ -252,26 +373,19 @@ def get_municipality(code: str) -> Municipality | None:
 
 
 @dataclass(frozen=True)
-class MunicipalitySituation:
+class MunicipalitySituation(_Entries):
     municipality: Municipality
     level: int
-    alerts: tuple[Alert, ...]
-    warnings: tuple[AreaWarning, ...]
+    entries: tuple[AreaAlert, ...]
     orders: tuple[EvacuationOrder, ...]
     open_shelters: tuple[Shelter, ...]
     reports: tuple[FieldReport, ...]
     as_of: datetime
 
     @property
-    def style(self) -> LevelStyle:
-        return level_style(self.level)
-
-
-def list_current_area_warnings(code: str) -> QuerySet[AreaWarning]:
-    """Warnings from JMA bulletins in force for the municipality (訓練/試験 left out)."""
-    return AreaWarning.objects.filter(
-        municipality_code=code, is_current=True, is_exercise=False
-    ).order_by("-level", "kind_name", "pk")
+    def instruction(self) -> str:
+        """The action key of the most severe entry (its level's text, or the tsunami one)."""
+        return self.entries[0].area.instruction if self.entries else "stay_informed"
 
 
 def get_municipality_situation(
@@ -279,11 +393,11 @@ def get_municipality_situation(
 ) -> MunicipalitySituation:
     """Everything in force for one municipality; its open shelters suitable for `hazard`."""
     code = municipality.code
-    alerts = alerts_for(tuple(current_alerts()[:PORTAL_ALERT_LIMIT]), code)
-    warnings = tuple(list_current_area_warnings(code))
+    alerts = tuple(current_alerts(municipality_code=code)[:PORTAL_ALERT_LIMIT])
+    entries = entries_for(alerts, code)
     orders = tuple(list_orders_in_force(municipality_code=code))
-    # The level is the Alerts' (the canonical public state); JMA rows and orders explain it.
-    level = max((int(alert.area_levels[code]) for alert in alerts), default=0)
+    # The level is the Alerts' (the canonical public state); orders explain it.
+    level = max((entry.level for entry in entries), default=0)
     shelters = sorted(
         list_shelters(municipality_code=code, hazard=hazard, open_state=Shelter.OpenState.OPEN),
         key=lambda shelter: (CROWDING_ORDER.get(shelter.crowding, 1), shelter.name),
@@ -292,8 +406,7 @@ def get_municipality_situation(
     return MunicipalitySituation(
         municipality=municipality,
         level=level,
-        alerts=alerts,
-        warnings=warnings,
+        entries=entries,
         orders=orders,
         open_shelters=tuple(shelters),
         reports=reports,
@@ -308,15 +421,16 @@ class EmergencyEntry:
     more_shelters: int
 
     @property
-    def alerts(self) -> tuple[Alert, ...]:
-        return self.municipality.alerts[:EMERGENCY_ALERTS_PER_MUNICIPALITY]
+    def kinds(self) -> tuple[KindInForce, ...]:
+        return self.municipality.kinds[:EMERGENCY_KINDS_PER_MUNICIPALITY]
 
 
 @dataclass(frozen=True)
 class EmergencyData:
     as_of: datetime
     entries: tuple[EmergencyEntry, ...]  # L4+ first (highest level first), then L1–L3
-    alerts: tuple[Alert, ...] = ()  # the L4+ alerts, highest first, at most EMERGENCY_ALERTS
+    # The L4+ groups (kinds and their municipalities), highest first, at most EMERGENCY_ALERTS.
+    rows: tuple[AlertRow, ...] = ()
     more_alerts: int = 0
     show_addresses: bool = True
     levels_shown: tuple[LevelStyle, ...] = field(default=())
@@ -360,12 +474,12 @@ def get_emergency_data() -> EmergencyData:
             )
         )
     shown = sorted({m.level for m in affected}, reverse=True)
-    urgent_alerts = [alert for alert in situation.alerts if alert.level >= EMERGENCY_LEVEL]
+    urgent = alert_rows(situation.alerts, situation.municipalities, min_level=EMERGENCY_LEVEL)
     return EmergencyData(
         as_of=situation.as_of,
         entries=tuple(entries),
-        alerts=tuple(urgent_alerts[:EMERGENCY_ALERTS]),
-        more_alerts=max(0, len(urgent_alerts) - EMERGENCY_ALERTS),
+        rows=tuple(urgent[:EMERGENCY_ALERTS]),
+        more_alerts=max(0, len(urgent) - EMERGENCY_ALERTS),
         show_addresses=len(urgent_codes) <= EMERGENCY_ADDRESSES_UP_TO,
         levels_shown=tuple(level_style(level) for level in shown),
     )

@@ -26,9 +26,16 @@ from django.utils import timezone
 
 from kurashi.core.audit import record_audit
 from kurashi.core.services import beat
+from kurashi.modules.disaster.area_states import AreaState, KindInForce, area_state
 from kurashi.modules.disaster.jma.areas import saga_resolver
 from kurashi.modules.disaster.jma.documents import ParsedBulletin
 from kurashi.modules.disaster.jma.feed import parse_feed
+from kurashi.modules.disaster.jma.kinds import (
+    RIVERS_EN,
+    conditions_of,
+    phenomenon_of,
+    river_kind,
+)
 from kurashi.modules.disaster.jma.parsers import SUPPORTED_TYPE_CODES, parse_bulletin
 from kurashi.modules.disaster.jma.state import MunicipalWarning, SagaState, saga_state
 from kurashi.modules.disaster.jma.texts import alert_texts
@@ -268,13 +275,13 @@ def _store_and_apply(
 
 
 def _current(family: str, *, is_exercise: bool, now: datetime) -> Any:
-    return AreaWarning.objects.filter(
-        family=family, is_exercise=is_exercise, is_current=True
-    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return AreaWarning.objects.in_force(now).filter(family=family, is_exercise=is_exercise)
 
 
-def _signature(rows: Iterable[Any]) -> set[tuple[str, str, int, str]]:
-    return {(row.municipality_code, row.kind_name, row.level, row.detail) for row in rows}
+def _signature(rows: Iterable[Any]) -> set[tuple[str, str, int, str, str]]:
+    return {
+        (row.municipality_code, row.kind_name, row.level, row.detail, row.condition) for row in rows
+    }
 
 
 def _finish(bulletin: Bulletin, outcome: str, changes: dict[str, Any]) -> None:
@@ -319,8 +326,18 @@ def _apply(*, bulletin: Bulletin, parsed: ParsedBulletin, state: SagaState) -> l
     AreaWarning.objects.bulk_create(
         [_area_warning(warning, bulletin=bulletin, state=state) for warning in state.warnings]
     )
-    before_codes = {row.municipality_code for row in before}
-    after_codes = {warning.municipality_code for warning in state.warnings}
+    # Lifted: what is no longer in force in a municipality — not a kind that became another
+    # grade of the same phenomenon there (大雨警報 → 大雨特別警報 is an upgrade).
+    after_phenomena = {
+        (w.municipality_code, phenomenon_of(w.kind_key, river_kind(w.kind_name)[1]))
+        for w in state.warnings
+    }
+    lifted_rows = [
+        row
+        for row in before
+        if (row.municipality_code, phenomenon_of(row.kind_key, river_kind(row.kind_name)[1]))
+        not in after_phenomena
+    ]
     changes = {
         "added": sorted(
             {f"{w.municipality_code}:{w.kind_name}" for w in state.warnings}
@@ -336,7 +353,7 @@ def _apply(*, bulletin: Bulletin, parsed: ParsedBulletin, state: SagaState) -> l
     alert = _record_family_alert(
         bulletin=bulletin,
         family=family,
-        lifted_codes=frozenset(before_codes - after_codes),
+        lifted_rows=lifted_rows,
         expires=state.expires,
         suffix="",
     )
@@ -360,6 +377,8 @@ def _area_warning(
         last_kind_name=warning.last_kind_name[:100],
         detail=warning.detail[:100],
         expires_at=state.expires,
+        kind_key=warning.kind_key[:60],
+        condition=warning.condition[:40],
     )
 
 
@@ -390,11 +409,46 @@ def _identifier(bulletin: Bulletin, suffix: str) -> str:
     )
 
 
+def kind_in_force(row: AreaWarning) -> KindInForce:
+    """An AreaWarning row as the kind notify and the pages name (its key, conditions, river)."""
+    key = row.kind_key or "other"
+    place_ja = place_en = ""
+    if key.startswith("river_flood"):
+        _key, place_ja = river_kind(row.kind_name)
+        place_en = RIVERS_EN.get(place_ja, "")
+    return KindInForce(
+        kind=key,
+        level=row.level,
+        hazard=row.hazard,
+        name_ja=row.kind_name,
+        conditions=conditions_of(row.condition),
+        place_ja=place_ja,
+        place_en=place_en,
+        value=row.detail if key == "seismic_intensity" else "",
+    )
+
+
+def _area_states(
+    rows: Iterable[AreaWarning], lifted_rows: Iterable[AreaWarning]
+) -> tuple[AreaState, ...]:
+    """Per municipality: the kinds in force (`rows`) and the kinds this revision lifted."""
+    kinds: dict[str, list[KindInForce]] = {}
+    lifted: dict[str, list[KindInForce]] = {}
+    for row in rows:
+        kinds.setdefault(row.municipality_code, []).append(kind_in_force(row))
+    for row in lifted_rows:
+        lifted.setdefault(row.municipality_code, []).append(kind_in_force(row))
+    return tuple(
+        area_state(code, kinds=kinds.get(code, ()), lifted=lifted.get(code, ()))
+        for code in sorted(set(kinds) | set(lifted))
+    )
+
+
 def _record_family_alert(
     *,
     bulletin: Bulletin,
     family: str,
-    lifted_codes: frozenset[str],
+    lifted_rows: list[AreaWarning],
     expires: datetime | None,
     suffix: str,
 ) -> Alert | None:
@@ -412,9 +466,14 @@ def _record_family_alert(
             hazard=row.hazard,
             level=row.level,
             detail=row.detail,
+            kind_key=row.kind_key,
+            condition=row.condition,
         )
         for row in rows
     )
+    lifted_codes = frozenset(row.municipality_code for row in lifted_rows) - {
+        row.municipality_code for row in rows
+    }
     has_previous = Alert.objects.filter(event_key=event_key, is_current=True).exists()
     cancel = not warnings
     if cancel and not has_previous:
@@ -453,6 +512,7 @@ def _record_family_alert(
         area_description_ja="、".join(
             resolver.municipalities[code].name_ja for code in sorted(area_levels)
         )[:500],
+        area_states=_area_states(rows, lifted_rows),
     )
 
 
@@ -499,9 +559,7 @@ def _retract(*, bulletin: Bulletin, parsed: ParsedBulletin) -> list[Alert]:
     AreaWarning.objects.filter(pk__in=[row.pk for row in produced]).update(
         is_current=False, ended_at=now, ended_by=bulletin
     )
-    restored = AreaWarning.objects.filter(ended_by=target, is_current=False).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
+    restored = AreaWarning.objects.filter(ended_by=target, is_current=False).unexpired(now)
     restored_count = restored.update(is_current=True, ended_at=None, ended_by=None)
     changes = {
         "retracted": target.pk,
@@ -527,13 +585,14 @@ def _retract(*, bulletin: Bulletin, parsed: ParsedBulletin) -> list[Alert]:
                     sender_name_ja=bulletin.editorial_office,
                     cancel=True,
                     bulletin=bulletin,
+                    area_states=_area_states((), produced),
                 )
             )
         if restored_count:
             alert = _record_family_alert(
                 bulletin=bulletin,
                 family=family,
-                lifted_codes=frozenset(),
+                lifted_rows=[],
                 expires=None,
                 suffix=":restore",
             )

@@ -11,11 +11,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from kurashi.modules.disaster.models import Alert, Hazard
+from kurashi.modules.disaster.selectors import portal as portal_selectors
 from kurashi.modules.disaster.views.portal_i18n import (
     EASY_LANGUAGE,
     current_language,
     distance_text,
 )
+from kurashi.modules.notify import public as notify_public
 
 register = template.Library()
 
@@ -47,6 +49,33 @@ def level_label(level: int) -> str:
 @register.filter
 def alert_text(alert: Alert, field: str) -> str:
     return alert.text(current_language(), field)
+
+
+@register.filter
+def level_text(item: Any) -> str:
+    """The level of a municipality (or a group of them) as its badge says it: 「警戒レベル5相当」
+    when it comes from JMA warnings (levels 3–5), 「警戒レベル4」 for the municipality's own order
+    and for levels 1–2; `item` has .level and .is_order."""
+    return portal_selectors.level_text(int(item.level), is_order=bool(item.is_order))
+
+
+@register.filter
+def level_name(item: Any) -> str:
+    """The level's own name where it has one (the order, or 警戒レベル1–2's action)."""
+    return portal_selectors.level_name(int(item.level), is_order=bool(item.is_order))
+
+
+@register.filter
+def kind_labels(kinds: Any) -> str:
+    """The kinds in force (KindInForce) named in the page's language, with their conditions:
+    「大雨警報（浸水害）、洪水注意報」 / "Heavy Rain Warning (Inundation), Flood Advisory"."""
+    return notify_public.kinds_label(tuple(kinds or ()), current_language())
+
+
+@register.filter
+def instruction_text(code: str) -> str:
+    """What to do (notify's instruction key, e.g. "evacuate_all") in the page's language."""
+    return notify_public.instruction_text(code or "stay_informed", current_language())
 
 
 @register.filter

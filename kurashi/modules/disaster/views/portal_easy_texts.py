@@ -151,4 +151,6 @@ EASY_TEXTS: dict[str, str] = {
     "Space available (空き)": "あいて います",
     "Crowded (混雑)": "こんで います",
     "Full (定員一杯)": "いっぱい です",
+    "Alert level %(level)s equivalent": "けいかい レベル %(level)s と おなじ くらい",
+    "Lifted": "おわり",
 }

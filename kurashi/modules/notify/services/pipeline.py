@@ -39,7 +39,9 @@ from kurashi.modules.notify.models import (
     Notice,
     NullMessage,
     Subscription,
+    SubscriptionArea,
 )
+from kurashi.modules.notify.notices import AreaState, areas_from_json
 from kurashi.modules.notify.notices import Notice as NoticeData
 from kurashi.modules.notify.selectors import Recipient, original_recipients, select_recipients
 from kurashi.modules.notify.services.subscriptions import LinkMaker, remove_channel
@@ -92,6 +94,7 @@ def dispatch_notice(notice: NoticeData) -> None:
             area_levels={code: int(level) for code, level in notice.area_levels.items()},
             area_geojson=notice.area_geojson,
             texts=notice.texts,
+            content=notice.content_json(),
             web_url=notice.web_url,
             sent=notice.sent,
             is_exercise=notice.is_exercise,
@@ -451,16 +454,28 @@ def deliver_batch(*, lane: str, size: int | None = None) -> int:
     for row in rows:
         by_channel[row.channel].append(row)
     links = LinkMaker()
+    # Each recipient reads about its own municipalities only (messages.render_message).
+    areas: dict[int, list[str]] = defaultdict(list)
+    for subscription_id, code in SubscriptionArea.objects.filter(
+        subscription_id__in={row.subscription_id for row in rows if row.subscription_id}
+    ).values_list("subscription_id", "municipality_code"):
+        areas[subscription_id].append(code)
+    codes = {key: tuple(sorted(value)) for key, value in areas.items()}
     for channel, channel_rows in by_channel.items():
-        _deliver_channel(claim, channel, channel_rows, notices, links)
+        _deliver_channel(claim, channel, channel_rows, notices, links, codes)
     return len(rows)
 
 
 def _deliver_channel(
-    claim: str, channel: str, rows: list[_Claimed], notices: dict[int, Notice], links: LinkMaker
+    claim: str,
+    channel: str,
+    rows: list[_Claimed],
+    notices: dict[int, Notice],
+    links: LinkMaker,
+    codes: dict[int, tuple[str, ...]],
 ) -> None:
     adapter = adapter_for(channel)
-    rendered_cache: dict[tuple[int, str, bool], RenderedMessage] = {}
+    rendered_cache: dict[tuple[int, str, bool, tuple[str, ...]], RenderedMessage] = {}
     messages: list[OutgoingMessage] = []
     results: dict[int, Result] = {}
     for row in rows:
@@ -468,21 +483,37 @@ def _deliver_channel(
             # A subscription deleted (SET NULL) or switched off after its row was written.
             results[row.id] = Result(Outcome.FAILED, "unsubscribed before delivery")
             continue
-        messages.append(_outgoing(row, notices[row.notice_id], rendered_cache, links))
+        municipalities = codes.get(row.subscription_id or 0, ())
+        messages.append(
+            _outgoing(row, notices[row.notice_id], rendered_cache, links, municipalities)
+        )
     if messages:
         for message, result in zip(messages, adapter.send_batch(messages), strict=True):
             results[message.delivery_id] = result
     _record_results(claim, adapter, rows, results)
 
 
+def _structured(notice: Notice) -> tuple[tuple[AreaState, ...], str]:
+    """The notice's areas and family, parsed once per batch (its rows share the instance)."""
+    cached = notice.__dict__.get("_structured")
+    if cached is None:
+        content = notice.content or {}
+        cached = (areas_from_json(content.get("areas")), str(content.get("family") or ""))
+        notice.__dict__["_structured"] = cached
+    return cached
+
+
 def _outgoing(
     row: _Claimed,
     notice: Notice,
-    cache: dict[tuple[int, str, bool], RenderedMessage],
+    cache: dict[tuple[int, str, bool, tuple[str, ...]], RenderedMessage],
     links: LinkMaker,
+    municipalities: tuple[str, ...] = (),
 ) -> OutgoingMessage:
     language = row.language or "ja"
-    base = cache.get((notice.pk, language, row.is_correction))
+    areas, family = _structured(notice)
+    cache_key = (notice.pk, language, row.is_correction, municipalities)
+    base = cache.get(cache_key)
     if base is None:
         base = render_message(
             language=language,
@@ -491,8 +522,11 @@ def _outgoing(
             texts=notice.texts,
             web_url=notice.web_url,
             is_correction=row.is_correction,
+            areas=areas,
+            family=family,
+            municipality_codes=municipalities,
         )
-        cache[(notice.pk, language, row.is_correction)] = base
+        cache[cache_key] = base
     message = base
     address: dict[str, str] = {}
     if row.subscription_id is not None:
@@ -506,6 +540,9 @@ def _outgoing(
                 web_url=notice.web_url,
                 is_correction=row.is_correction,
                 unsubscribe_url=unsubscribe_url,
+                areas=areas,
+                family=family,
+                municipality_codes=municipalities,
             )
             if row.channel != "null"
             else RenderedMessage(base.language, base.subject, base.body, base.url, unsubscribe_url)

@@ -56,7 +56,7 @@ def test_rokkaku_vxko_sets_level_3_in_exactly_the_five_municipalities() -> None:
     assert alert.sender_name_ja == "佐賀地方気象台"
     assert alert.bulletin_id == result["bulletin_id"]
     assert alert.texts["en"]["headline"] == (
-        "River flood warning (Rokkaku River) (Level 3) for Takeo City, Ureshino City, "
+        "River flood warning (Rokkaku River) (Level 3 equivalent) for Takeo City, Ureshino City, "
         "Omachi Town, Kohoku Town, Shiroishi Town"
     )
     assert alert.texts["ja"]["headline"] == "六角川氾濫警戒情報"

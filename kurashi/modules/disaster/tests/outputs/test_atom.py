@@ -9,6 +9,7 @@ from django.utils import timezone
 from lxml import etree
 
 from kurashi.modules.disaster.models import Alert
+from kurashi.modules.disaster.outputs._xml import jst
 from kurashi.modules.disaster.outputs.cap import validate_cap
 from kurashi.modules.disaster.tests.outputs.conftest import AlertMaker
 from kurashi.testing import make_member, make_organisation
@@ -69,8 +70,9 @@ def test_public_feed_leaves_out_exercises_and_old_replaced_revisions(
     make_alert: AlertMaker, client: Client
 ) -> None:
     old = timezone.now() - timedelta(days=3)
-    make_alert(sent=old)
+    replaced = make_alert(sent=old)
     current = make_alert(sent=old + timedelta(hours=1))
+    Alert.objects.filter(pk__in=[replaced.pk, current.pk]).update(created_at=old)
     make_alert(event_key="exercise", status=Alert.Status.EXERCISE, sent=timezone.now())
 
     feed = feed_of(client.get(FEED))
@@ -97,3 +99,40 @@ def test_exercise_feed_is_for_staff_only(
     client.force_login(make_member(make_organisation(municipality_code="412015")))
     feed = feed_of(client.get(EXERCISE_FEED))
     assert [e.text for e in feed.findall("atom:entry/atom:id", NS)] == [exercise.identifier]
+
+
+def test_a_late_cancel_is_in_the_feed_although_its_bulletin_time_is_over_a_day_old(
+    make_alert: AlertMaker, client: Client
+) -> None:
+    issued = timezone.now() - timedelta(hours=30)
+    alert = make_alert(sent=issued)
+    Alert.objects.filter(pk=alert.pk).update(created_at=issued)
+
+    # The Cancel of a bulletin of 29 hours ago arrives only now (a delayed feed, a replay).
+    cancel = make_alert(sent=issued + timedelta(hours=1), cancel=True)
+
+    feed = feed_of(client.get(FEED))
+    assert [e.text for e in feed.findall("atom:entry/atom:id", NS)] == [cancel.identifier]
+    assert [e.text for e in feed.findall("atom:entry/cap:msgType", NS)] == ["Cancel"]
+    entry_updated = feed.findtext("atom:entry/atom:updated", namespaces=NS)
+    assert entry_updated == jst(Alert.objects.get(pk=cancel.pk).created_at)
+
+
+def test_an_alert_in_force_during_the_day_stays_and_one_expired_long_ago_does_not(
+    make_alert: AlertMaker, client: Client
+) -> None:
+    now = timezone.now()
+    ended_today = make_alert(
+        event_key="quake:today", sent=now - timedelta(hours=26), expires=now - timedelta(hours=2)
+    )
+    ended_2011 = make_alert(
+        event_key="quake:2011",
+        sent=now - timedelta(days=4000),
+        expires=now - timedelta(days=3999),
+    )
+    Alert.objects.filter(pk=ended_today.pk).update(created_at=now - timedelta(hours=26))
+    Alert.objects.filter(pk=ended_2011.pk).update(created_at=now - timedelta(days=30))
+
+    feed = feed_of(client.get(FEED))
+
+    assert [e.text for e in feed.findall("atom:entry/atom:id", NS)] == [ended_today.identifier]

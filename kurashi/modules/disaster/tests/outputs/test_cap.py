@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from kurashi.core.models import User
+from kurashi.modules.disaster.area_states import group_states, states_of
 from kurashi.modules.disaster.models import Alert, Hazard
 from kurashi.modules.disaster.outputs.cap import (
     CAP_LANGUAGES,
@@ -51,7 +52,7 @@ def test_a_jma_alert_is_valid_cap_with_one_info_per_language(make_alert: AlertMa
     assert texts_of(root, "cap:msgType") == ["Alert"]
     assert texts_of(root, "cap:scope") == ["Public"]
     assert root.find("cap:references", NS) is None
-    assert texts_of(root, "cap:info/cap:language") == ["ja-JP", "en-US"]
+    assert texts_of(root, "cap:info/cap:language") == list(CAP_LANGUAGES.values())
     info = root.find("cap:info", NS)
     assert texts_of(info, "cap:category") == ["Met"]
     assert texts_of(info, "cap:event") == ["大雨警報"]
@@ -60,13 +61,19 @@ def test_a_jma_alert_is_valid_cap_with_one_info_per_language(make_alert: AlertMa
     assert texts_of(info, "cap:severity") == ["Severe"]
     assert texts_of(info, "cap:certainty") == ["Likely"]
     assert texts_of(info, "cap:senderName") == ["佐賀地方気象台"]
-    assert texts_of(info, "cap:headline") == ["佐賀市に大雨警報（土砂災害）を発表"]
+    assert texts_of(info, "cap:headline") == ["警戒レベル3相当 大雨警報"]
+    assert texts_of(info, "cap:description") == ["佐賀市：【警戒レベル3相当】大雨警報"]
+    assert texts_of(info, "cap:instruction") == [
+        "危険な場所から高齢者等は避難してください。ほかの人も避難の準備をしてください。"
+    ]
     assert texts_of(info, "cap:web")[0].startswith("http://127.0.0.1:8000/disaster/")
     assert texts_of(info, "cap:area/cap:areaDesc") == ["佐賀市"]
     assert texts_of(info, "cap:area/cap:geocode/cap:valueName") == ["JISX0402"]
     assert texts_of(info, "cap:area/cap:geocode/cap:value") == ["412015"]
-    english = root.findall("cap:info", NS)[1]
-    assert texts_of(english, "cap:area/cap:areaDesc") == ["Saga City"]
+    english = root.findall("cap:info", NS)[2]
+    assert texts_of(english, "cap:event") == ["Heavy Rain Warning"]
+    assert texts_of(english, "cap:senderName") == ["Japan Meteorological Agency"]
+    assert texts_of(english, "cap:area/cap:areaDesc") == ["Saga City (佐賀市)"]
 
 
 def test_update_and_cancel_reference_the_previous_revision(make_alert: AlertMaker) -> None:
@@ -83,8 +90,14 @@ def test_update_and_cancel_reference_the_previous_revision(make_alert: AlertMake
             f"kurashi@pref.saga.example,{previous.identifier},{previous.sent.astimezone(ZoneInfo('Asia/Tokyo')).replace(microsecond=0).isoformat()}"
         ]
     cancel_root = parse(alert_to_cap(cancel))
-    assert texts_of(cancel_root, "cap:info/cap:responseType") == ["AllClear", "AllClear"]
-    assert texts_of(cancel_root, "cap:info/cap:urgency") == ["Past", "Past"]
+    assert texts_of(cancel_root, "cap:info/cap:responseType") == ["AllClear"] * 12
+    assert texts_of(cancel_root, "cap:info/cap:urgency") == ["Past"] * 12
+    # The lift names what was lifted, in every language.
+    assert texts_of(cancel_root, "cap:info/cap:headline")[:3] == [
+        "大雨警報は解除されました。",
+        "おおあめ けいほう は おわりました。",
+        "Lifted: Heavy Rain Warning.",
+    ]
 
 
 @override_settings(CAP_SENDER="bousai@pref.saga.lg.jp")
@@ -202,7 +215,8 @@ def test_every_generated_message_validates_against_the_xsd(
             for value in texts_of(root, path):
                 assert value.endswith("+09:00")
                 assert "." not in value
-        assert len(root.findall("cap:info", NS)) == max(1, len([k for k, v in texts.items() if v]))
+        groups = group_states(states_of(alert))
+        assert len(root.findall("cap:info", NS)) == len(CAP_LANGUAGES) * len(groups)
         if revision:
             assert texts_of(root, "cap:references")[0].split(",")[1] == f"{key}:{revision - 1}"
 

@@ -44,11 +44,16 @@ def test_an_evacuation_chain_is_valid_cap(make_order: Any, approver: User) -> No
     ]
     assert documents[0].findall("cap:info/cap:category", NS)[-1].text == "Safety"
     assert documents[0].find("cap:info/cap:area/cap:polygon", NS) is not None
-    assert [
+    languages = [
         i.findtext("cap:language", namespaces=NS) for i in documents[0].findall("cap:info", NS)
-    ] == [
-        "ja-JP",
-        "ja-JP-x-easy",
-        "en-US",
     ]
+    assert languages[:3] == ["ja-JP", "ja-JP-x-easy", "en-US"]
+    assert len(languages) == 12
+    # An order names itself (避難指示 at level 4, not a JMA 相当) and carries the city's words.
+    first_ja = documents[0].find("cap:info", NS)
+    assert first_ja.findtext("cap:event", namespaces=NS) == "避難指示"
+    assert first_ja.findtext("cap:headline", namespaces=NS) == "警戒レベル4 避難指示"
+    english = documents[0].findall("cap:info", NS)[2]
+    assert english.findtext("cap:event", namespaces=NS) == "Evacuation Order"
+    assert english.findtext("cap:senderName", namespaces=NS) == "Saga City"
     assert documents[0].findtext("cap:info/cap:senderName", namespaces=NS) == "佐賀市"

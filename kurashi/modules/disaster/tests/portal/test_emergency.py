@@ -157,7 +157,7 @@ def test_in_english_and_easy_japanese(client: Client) -> None:
 
     assert '<html lang="en">' in english
     assert "Saga City" in english
-    assert "Heavy rain warning" in english
+    assert "Heavy Rain Warning" in english
     assert '<html lang="ja-x-easy">' in easy
     assert EASY_TEXTS["Level 4 and above: evacuate now"] in easy
     assert "おおあめ けいほう" in easy

@@ -1,15 +1,12 @@
 """The portal's reads: levels per municipality, the emergency switch, one municipality's
 situation and the emergency page's data."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
 from kurashi.core.models import User
 from kurashi.modules.disaster.models import (
     Alert,
-    AreaWarning,
     Bulletin,
     EvacuationOrder,
     FieldReport,
@@ -142,18 +139,6 @@ def test_municipality_situation_gathers_what_is_in_force_for_it() -> None:
 
     alert = make_alert({SAGA: 4, KARATSU: 2})
     make_alert({KARATSU: 3})
-    bulletin = _bulletin()
-    since = timezone.now() - timedelta(hours=1)
-    common = {"family": "weather", "hazard": "heavy_rain", "since": since, "bulletin": bulletin}
-    current = AreaWarning.objects.create(
-        municipality_code=SAGA, kind_name="大雨警報", level=3, **common
-    )
-    AreaWarning.objects.create(
-        municipality_code=SAGA, kind_name="洪水注意報", level=2, is_current=False, **common
-    )
-    AreaWarning.objects.create(
-        municipality_code=SAGA, kind_name="訓練", level=5, is_exercise=True, **common
-    )
     drafter, approver = _staff()
     order = EvacuationOrder.objects.create(
         municipality_code=SAGA,
@@ -199,7 +184,9 @@ def test_municipality_situation_gathers_what_is_in_force_for_it() -> None:
 
     assert page.level == 4
     assert page.alerts == (alert,)
-    assert page.warnings == (current,)
+    assert [(e.level, [(k.kind, k.name_ja) for k in e.kinds]) for e in page.entries] == [
+        (4, [("heavy_rain_warning", "大雨警報")])
+    ]
     assert page.orders == (order,)
     assert page.open_shelters == (free, full)
     assert page.reports == (published,)

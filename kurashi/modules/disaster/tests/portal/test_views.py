@@ -28,6 +28,14 @@ def level_text(level: int, language: str = "ja") -> str:
         return gettext("Alert level %(level)s") % {"level": level}
 
 
+def level_equivalent(level: int, language: str = "ja") -> str:
+    """A level from JMA warnings: 「警戒レベルN相当」, never the order's name (issue 13 point 3)."""
+    if language == "ja-x-easy":
+        return EASY_TEXTS["Alert level %(level)s equivalent"] % {"level": level}
+    with override(language):
+        return gettext("Alert level %(level)s equivalent") % {"level": level}
+
+
 def row_of(html: str, code: str) -> str:
     match = re.search(rf'<tr data-code="{code}".*?</tr>', html, re.S)
     assert match, f"no table row for {code}"
@@ -47,7 +55,7 @@ def test_portal_lists_the_20_municipalities_with_the_level_in_text(client: Clien
     assert html.count("<tr data-code=") == 20
     saga = row_of(html, SAGA)
     assert 'data-level="3"' in saga
-    assert f'<span class="level level--3">{level_text(3)}</span>' in saga
+    assert f'<span class="level level--3">{level_equivalent(3)}</span>' in saga
     assert "佐賀市" in saga
     assert "大雨警報" in saga
     assert f'<span class="level level--2">{level_text(2)}</span>' in row_of(html, KARATSU)
@@ -93,8 +101,8 @@ def test_portal_in_english(client: Client) -> None:
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "Saga City" in row_of(html, SAGA)
-    assert "Heavy rain warning" in row_of(html, SAGA)
-    assert level_text(3, "en") in row_of(html, SAGA)
+    assert "Heavy Rain Warning" in row_of(html, SAGA)
+    assert level_equivalent(3, "en") in row_of(html, SAGA)
 
 
 def test_portal_in_easy_japanese(client: Client) -> None:
@@ -107,8 +115,8 @@ def test_portal_in_easy_japanese(client: Client) -> None:
     assert '<html lang="ja">' in html
     assert EASY_TEXTS["Disaster information"] in html
     saga = row_of(html, SAGA)
-    assert "けいかい レベル 3" in saga
-    assert "おおあめ けいほう" in saga  # alert.text("ja-x-easy", "event")
+    assert level_equivalent(3, "ja-x-easy") in saga
+    assert "おおあめ けいほう" in saga
     assert "<rt>さがし</rt>" in saga
     assert 'href="/disaster/easy/m/412015/"' in saga
 
@@ -170,7 +178,7 @@ def test_full_page_link_bypasses_the_switch(client: Client) -> None:
     html = response.content.decode()
     assert 'class="emergency-banner"' in html
     assert 'href="/disaster/emergency/"' in html
-    assert f'<span class="level level--5">{level_text(5)}</span>' in row_of(html, SAGA)
+    assert f'<span class="level level--5">{level_equivalent(5)}</span>' in row_of(html, SAGA)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +216,7 @@ def test_situation_partial_is_the_refreshable_table(client: Client) -> None:
     # A small document of its own (lang, title: issue 15); portal.js takes its body's children.
     assert '<html lang="ja">' in html
     assert "<main" not in html  # inserted into the portal's main, never a second one
-    assert f'<span class="level level--4">{level_text(4)}</span>' in row_of(html, SAGA)
+    assert f'<span class="level level--4">{level_equivalent(4)}</span>' in row_of(html, SAGA)
     assert 'class="emergency-banner"' in html
 
 
@@ -248,8 +256,9 @@ def test_municipality_page_shows_its_level_alerts_and_open_shelters(client: Clie
     assert response["Cache-Control"] == "public, max-age=30"
     html = response.content.decode()
     assert '<h1><span lang="ja">佐賀市</span></h1>' in html
-    assert level_text(4) in html
-    assert "大雨警報を発表しました。" in html
+    assert level_equivalent(4) in html
+    assert '<h3 id="alert-' in html
+    assert "危険な場所から全員避難してください。" in html  # the action text of its level
     assert "佐賀市立テスト小学校" in html
     assert "(80/100)" in html
     assert "閉じた公民館" not in html
@@ -262,8 +271,12 @@ def test_municipality_page_in_easy_japanese_uses_the_easy_texts(client: Client) 
 
     html = client.get("/disaster/easy/m/412015/").content.decode()
 
-    assert "おおあめ けいほうが でました。" in html
-    assert EASY_TEXTS["Evacuation order"] in html
+    assert "おおあめ けいほう" in html
+    assert level_equivalent(4, "ja-x-easy") in html
+    assert "あぶない ところ に いる ひと は みんな にげて ください。" in html
+    heading = re.search(r'<p class="municipality-level__level">.*?</p>', html, re.S)
+    assert heading
+    assert EASY_TEXTS["Evacuation order"] not in heading.group(0)  # a JMA level 4 is no 避難指示
     assert "<rt>さがし</rt>" in html
 
 
@@ -408,7 +421,7 @@ def test_home_card_shows_the_highest_levels_and_the_emergency_banner(client: Cli
 
     assert 'class="disaster-card__emergency"' in html
     assert (
-        f'<span class="level level--4">{level_text(4)}</span> <a href="/disaster/m/412015/">'
+        f'<span class="level level--4">{level_equivalent(4)}</span> <a href="/disaster/m/412015/">'
         in html
     )
     assert 'href="/disaster/emergency/"' in html
