@@ -22,8 +22,23 @@ PHONE = {
     "has_touch": True,
     "permissions": ["geolocation"],
     "geolocation": {"latitude": 33.2494, "longitude": 130.2988, "accuracy": 25},  # 佐賀市役所
+    # Many phones, kiosks and visitors' devices keep a clock zone other than Japan's: the page
+    # must show Asia/Tokyo whatever the device says (issue 18 point 2).
+    "timezone_id": "UTC",
 }
 LIVE_TIMEOUT_MS = 10_000
+
+
+def assert_times_in_asia_tokyo(page: Page) -> None:
+    """Every chat time on the page — rendered by the server or appended live — is the
+    Asia/Tokyo wall time of its own +09:00 timestamp."""
+    stamps = page.locator("[data-messages] time.msg__time").evaluate_all(
+        "nodes => nodes.map(n => [n.getAttribute('datetime'), n.textContent])"
+    )
+    assert stamps
+    for iso, shown in stamps:
+        assert iso.endswith("+09:00"), iso
+        assert shown == iso[11:19], (iso, shown)
 
 
 def place_call(caller: Page) -> None:
@@ -38,7 +53,7 @@ def test_text119_call_reaches_the_console_live_and_they_chat(
 ) -> None:
     password = demo_credentials[1]
     caller_context, caller_log = new_context(**PHONE)
-    console_context, console_log = new_context()
+    console_context, console_log = new_context(timezone_id="UTC")
     caller = caller_context.new_page()
     console = console_context.new_page()
     log_in(console, server, "saga-119-dispatcher", password, "/access/119/console/")
@@ -109,6 +124,8 @@ def test_text119_call_reaches_the_console_live_and_they_chat(
     expect(console.locator("[data-messages] .msg--caller .msg__body")).to_have_text(
         ["はい", "佐賀市役所の前です", "二人います"], timeout=LIVE_TIMEOUT_MS
     )
+    assert_times_in_asia_tokyo(caller)
+    assert_times_in_asia_tokyo(console)
     caller_log.assert_clean()
     console_log.assert_clean()
 

@@ -18,10 +18,12 @@
     node.setAttribute("data-state", state);
   }
 
-  function timeText(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) { return ""; }
-    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2) + ":" + ("0" + date.getSeconds()).slice(-2);
+  /* The server formats every time in Asia/Tokyo (message.time); the browser's own clock zone
+     (UTC on many tablets and kiosks) must never decide what a caller or dispatcher reads. */
+  function timeText(message) {
+    if (message.time) { return message.time; }
+    var match = /T(\d\d:\d\d:\d\d)/.exec(message.at || "");
+    return match ? match[1] : "";
   }
 
   /* Post a form with fetch; on failure keep the text in the field (nothing is lost). */
@@ -104,7 +106,7 @@
         var at = document.createElement("time");
         at.className = "msg__time";
         at.dateTime = message.at;
-        at.textContent = timeText(message.at);
+        at.textContent = timeText(message);
         item.appendChild(who);
         item.appendChild(body);
         item.appendChild(at);
