@@ -137,17 +137,37 @@ def is_ems_user(user: User | AnonymousUser | Any) -> bool:
     )
 
 
+def hospital_reads(organisation_ids: Iterable[int]) -> Q:
+    """The one rule of what a hospital reads, for every door (hospital screen and case page,
+    FHIR, API): a case whose request to it waits for its answer, and afterwards only the cases it
+    received. A request withdrawn, refused or never sent gives no access."""
+    ids = sorted(organisation_ids)
+    return Q(
+        inquiries__hospital__organisation_id__in=ids, inquiries__result=Inquiry.Result.PENDING
+    ) | Q(destination__organisation_id__in=ids)
+
+
 def visible_cases(user: User | AnonymousUser | Any) -> QuerySet[Case]:
-    """Crews see their HQ's cases, a hospital only the cases it was asked about, the
-    coordinator every case."""
+    """Crews see their HQ's cases, a hospital what hospital_reads() allows, the coordinator
+    every case."""
     if is_coordinator(user):
         return Case.objects.all()
     condition = Q(pk__in=[])
     if hq_ids := crew_hq_ids(user):
         condition |= Q(fire_hq_id__in=sorted(hq_ids))
     if hospital_ids := hospital_organisation_ids(user, ANSWER_REQUESTS):
-        condition |= Q(inquiries__hospital__organisation_id__in=sorted(hospital_ids))
+        condition |= hospital_reads(hospital_ids)
     return Case.objects.filter(condition).distinct()
+
+
+def hospital_case(hospital: Hospital, public_id: str) -> Case | None:
+    """A case as `hospital` may read it (hospital_reads), or None."""
+    return (
+        Case.objects.filter(hospital_reads([hospital.organisation_id]), public_id=public_id)
+        .select_related("fire_hq", "destination__organisation")
+        .distinct()
+        .first()
+    )
 
 
 def can_operate_case(user: User | AnonymousUser | Any, case: Case) -> bool:

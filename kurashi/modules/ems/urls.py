@@ -20,6 +20,11 @@ urlpatterns = [
     path("tablet/cases/<uuid:public_id>/cancel/", tablet.cancel_view, name="case-cancel"),
     path("hospital/", hospital.hospital_choose_view, name="hospital-choose"),
     path("hospital/<slug:slug>/", hospital.hospital_view, name="hospital"),
+    path(
+        "hospital/<slug:slug>/cases/<uuid:public_id>/",
+        hospital.hospital_case_view,
+        name="hospital-case",
+    ),
     path("hospital/<slug:slug>/status/", hospital.status_view, name="hospital-status"),
     path("hospital/<slug:slug>/answer/", hospital.answer_view, name="hospital-answer"),
     path("hospital/<slug:slug>/outcome/", hospital.outcome_view, name="hospital-outcome"),

@@ -85,6 +85,37 @@ def hospital_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def hospital_case_view(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+    """The pre-arrival summary of one case, for the hospital asked (while its answer is due)
+    and for the destination afterwards: selectors.hospital_reads, the rule FHIR follows too."""
+    user = authenticated_user(request)
+    hospital = _hospital_for(request, slug)
+    if not selectors.can_answer_for(user, hospital):
+        raise PermissionDenied(selectors.ANSWER_REQUESTS)
+    case = selectors.hospital_case(hospital, str(public_id))
+    if case is None:
+        raise Http404
+    services.record_case_read(actor=user, case=case, request=request)
+    pending = (
+        Inquiry.objects.filter(case=case, hospital=hospital, result=Inquiry.Result.PENDING)
+        .order_by("requested_at")
+        .first()
+    )
+    return render(
+        request,
+        "ems/hospital/case.html",
+        {
+            "hospital": hospital,
+            "case": case,
+            "inquiry": pending,
+            "reasons": RefusalReason.choices,
+            "can_answer": True,
+        },
+    )
+
+
+@login_required
 @require_POST
 def status_view(request: HttpRequest, slug: str) -> HttpResponse:
     user = authenticated_user(request)
