@@ -9,7 +9,7 @@ Every test ends with a clean browser log (console errors, CSP violations)."""
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 
 from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
@@ -180,4 +180,69 @@ def test_case_page_has_no_axe_violation(
     log_in(page, server, "saga-fire-crew", demo_credentials[1], "/ems/tablet/")
     open_case(page, "外傷")
     run_axe(page, "case page")
+    log.assert_clean()
+
+
+IPAD_PORTRAIT = {**TABLET, "viewport": {"width": 1024, "height": 1366}}
+# Everything a gloved finger can press: links, buttons, form fields, disclosure summaries,
+# labels that toggle a field, and any other focusable element.
+INTERACTIVE = (
+    "a[href], button, input:not([type=hidden]), select, textarea, summary, label[for], "
+    "[tabindex]:not([tabindex='-1'])"
+)
+MEASURE = """
+(selector) => Array.from(document.querySelectorAll(selector))
+  .filter((el) => !el.closest('[hidden]') && getComputedStyle(el).visibility !== 'hidden'
+                  && getComputedStyle(el).display !== 'none' && el.getClientRects().length > 0
+                  && !el.classList.contains('skip-link'))
+  .map((el) => {
+    const box = el.getBoundingClientRect();
+    const name = (el.getAttribute('aria-label') || el.textContent || el.name || el.id || '').trim();
+    return [el.tagName.toLowerCase() + (el.type ? '[' + el.type + ']' : ''), name.slice(0, 40),
+            Math.round(box.width * 10) / 10, Math.round(box.height * 10) / 10];
+  })
+"""
+
+
+def assert_glove_sized(page: Page, where: str) -> int:
+    """Every visible interactive element is at least 48×48 CSS px; returns how many."""
+    measured = page.evaluate(MEASURE, INTERACTIVE)
+    small = [m for m in measured if m[2] < 48 or m[3] < 48]
+    assert not small, f"{where}: controls smaller than 48×48 px: {small}"
+    skip = page.locator(".skip-link")
+    skip.focus()
+    assert_at_least_48(skip.bounding_box())
+    return len(measured)
+
+
+def assert_at_least_48(box: FloatRect | None) -> None:
+    assert box is not None
+    assert min(box["width"], box["height"]) >= 48, box
+
+
+def test_tablet_has_no_site_menu_the_list_above_the_fold_and_glove_sized_controls(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    """Issue 18 point 4, on a 1024×1366 tablet: the site menu pushed the ranked list 1,127 px
+    down and the parallel-request checkbox was 13×13 px."""
+    context, log = new_context(**IPAD_PORTRAIT)
+    page = context.new_page()
+    log_in(page, server, "saga-fire-crew", demo_credentials[1], "/ems/tablet/")
+    expect(page.locator("nav.main-nav")).to_have_count(0)
+    expect(page.locator("footer.site-footer")).to_have_count(0)
+    assert assert_glove_sized(page, "tablet home") > 40
+
+    open_case(page, "脳卒中疑い")
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(page.locator("nav.main-nav")).to_have_count(0)
+    hospitals = page.locator("#ranking ol.ranked > li")
+    assert hospitals.count() >= 3
+    for index in range(3):  # the three best hospitals are on screen without scrolling
+        box = hospitals.nth(index).bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= 1366, (index, box)
+    checkbox = hospitals.first.locator("input[name=targets]")
+    assert_at_least_48(checkbox.bounding_box())
+    hospitals.first.locator("summary").click()  # the refusal reasons open: measure them too
+    assert assert_glove_sized(page, "case page") > 30
     log.assert_clean()

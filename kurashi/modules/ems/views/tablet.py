@@ -145,6 +145,7 @@ def case_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     services.record_case_read(actor=user, case=case, request=request)
     partial = request.GET.get("partial")
     template = {
+        "top": "ems/tablet/_case_top.html",
         "panel": "ems/tablet/_case_panel.html",
         "ranking": "ems/tablet/_ranking.html",
     }.get(partial or "", "ems/tablet/case.html")
