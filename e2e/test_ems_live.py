@@ -14,6 +14,7 @@ from playwright.sync_api import FloatRect, Page, expect
 from e2e.axe import run_axe
 from e2e.conftest import BrowserLog, ContextFactory
 from e2e.session import log_in
+from kurashi.testing.push import PushReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -136,7 +137,7 @@ def test_parallel_request_accepted_by_the_hospital_shows_the_destination_on_the_
     expect(tablet.locator("#case-panel")).to_contain_text("アプリ一斉照会", timeout=LIVE_TIMEOUT_MS)
 
     # The hospital screen shows the request at once, with a visible alert.
-    expect(hospital.locator("#ems-alert")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(hospital.locator("#request-alert [role=alert]")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(hospital.locator("#requests .request-card")).to_have_count(waiting_before + 1)
     card = hospital.locator("#requests .request-card").filter(has_text="その他の急病").last
     expect(card).to_contain_text("成人")
@@ -246,3 +247,65 @@ def test_tablet_has_no_site_menu_the_list_above_the_fold_and_glove_sized_control
     hospitals.first.locator("summary").click()  # the refusal reasons open: measure them too
     assert assert_glove_sized(page, "case page") > 30
     log.assert_clean()
+
+
+def test_hospital_alert_stays_on_screen_rings_until_seen_and_pushes_to_the_device(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    """Issue 18 point 5: a nurse scrolled into the statuses table did not see a new request.
+    Now a banner stays on top, the sound repeats until someone presses "seen" (recorded), and the
+    hospital's registered device receives a Web Push (decrypted by a real receiver)."""
+    password = demo_credentials[1]
+    hospital_context, hospital_log = new_context(viewport={"width": 1024, "height": 768})
+    tablet_context, tablet_log = new_context(**TABLET)
+    hospital = hospital_context.new_page()
+    tablet = tablet_context.new_page()
+    log_in(hospital, server, "koseikan-staff", password, "/ems/hospital/koseikan/")
+    expect(hospital.locator("#ems-connection")).to_have_text(
+        "ライブ接続中", timeout=LIVE_TIMEOUT_MS
+    )
+    with PushReceiver() as receiver:
+        # What ems.js posts after PushManager.subscribe() (headless Chromium has no push service).
+        registered = hospital.evaluate(
+            """async ([endpoint, keys]) => {
+                const body = new URLSearchParams({endpoint, label: "救急外来PC", ...keys,
+                    csrfmiddlewaretoken: document.querySelector("[name=csrfmiddlewaretoken]").value});
+                const response = await fetch("/ems/hospital/koseikan/devices/", {method: "POST",
+                    body, headers: {"X-Ems-Client": "1"}, credentials: "same-origin"});
+                return response.json();
+            }""",
+            [receiver.endpoint("koseikan-er"), receiver.keys],
+        )
+        assert registered["ok"], registered
+        hospital.locator("#statuses tbody tr").last.scroll_into_view_if_needed()
+        assert hospital.evaluate("window.scrollY") > 300  # the nurse is deep in the table
+
+        log_in(tablet, server, "saga-fire-crew", password, "/ems/tablet/")
+        open_case(tablet, "胸痛・心疾患")
+        tablet.locator("#ranking li").filter(has_text=KOSEIKAN).locator(
+            "input[name=targets]"
+        ).check()
+        tablet.get_by_role("button", name="選んだ病院に一斉照会").click()
+
+        banner = hospital.locator("#request-alert [role=alert]")
+        expect(banner).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        expect(banner).to_contain_text("胸痛・心疾患")
+        box = banner.bounding_box()
+        assert box is not None
+        assert 0 <= box["y"] < 768  # on screen where the nurse is, not at the top of the page
+        expect(hospital.locator("#ems-live")).to_have_attribute(
+            "data-beeps", re.compile(r"^([2-9]|[1-9][0-9]+)$"), timeout=LIVE_TIMEOUT_MS
+        )  # the alarm repeats
+        push = receiver.wait_for(lambda payload: payload.get("title") == "新しい搬送依頼")
+        assert "胸痛・心疾患" in push.payload["body"]
+        assert push.payload["url"] == "/ems/hospital/koseikan/"
+
+    hospital.get_by_role("button", name="確認しました（警報を止める）").click()
+    expect(hospital.locator("#request-alert [role=alert]")).to_have_count(
+        0, timeout=LIVE_TIMEOUT_MS
+    )
+    expect(hospital.locator("#ems-live")).to_have_attribute("data-alarm", "off")
+    card = hospital.locator("#requests .request-card").filter(has_text="胸痛・心疾患").last
+    expect(card).to_contain_text("に確認", timeout=LIVE_TIMEOUT_MS)
+    hospital_log.assert_clean()
+    tablet_log.assert_clean()

@@ -230,6 +230,15 @@ class AnswerForm(forms.Form):
         return data
 
 
+class DeviceForm(forms.Form):
+    """A browser's push subscription (PushSubscription.toJSON()) and a name for the device."""
+
+    endpoint = forms.URLField(max_length=1000)
+    p256dh = forms.CharField(max_length=200)
+    auth = forms.CharField(max_length=100)
+    label = forms.CharField(label=_("Device name"), max_length=80, required=False)
+
+
 class OutcomeForm(forms.Form):
     case = forms.UUIDField()
     severity = forms.ChoiceField(label=_("Severity at first examination"), choices=Severity.choices)

@@ -426,6 +426,11 @@ class Inquiry(models.Model):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The hospital saw the alert (banner and sound stop): the first acknowledgement is kept.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["case", "sequence"]
@@ -469,6 +474,30 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class HospitalDevice(models.Model):
+    """A browser (ER PC, nurse's tablet or phone) registered by hospital staff to receive a Web
+    Push for every new transport request, sent through the notify module's Web Push (VAPID)."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="devices")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    label = models.CharField(_("device name"), max_length=80)
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["hospital", "label", "pk"]
 
     def __str__(self) -> str:
         return self.label

@@ -585,9 +585,13 @@ def open_cases() -> QuerySet[Case]:
 def pending_requests_for(hospital: Hospital) -> QuerySet[Inquiry]:
     return (
         Inquiry.objects.filter(hospital=hospital, result=Inquiry.Result.PENDING, channel="app")
-        .select_related("case", "case__fire_hq")
+        .select_related("case", "case__fire_hq", "acknowledged_by")
         .order_by("requested_at")
     )
+
+
+def hospital_devices(hospital: Hospital) -> QuerySet[Any]:
+    return hospital.devices.select_related("registered_by").order_by("label", "pk")
 
 
 def recent_arrivals_for(hospital: Hospital, *, now: datetime) -> QuerySet[Case]:

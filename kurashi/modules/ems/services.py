@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from kurashi.core.audit import record_audit
@@ -29,6 +32,7 @@ from kurashi.modules.ems.models import (
     ApiToken,
     Case,
     Hospital,
+    HospitalDevice,
     Inquiry,
     RefusalReason,
     Severity,
@@ -42,6 +46,7 @@ from kurashi.modules.ems.selectors import (
     max_parallel_requests,
     status_validity,
 )
+from kurashi.modules.notify import public as notify_public
 
 TIMELINE_FIELDS = {
     "called": "called_at",
@@ -52,6 +57,12 @@ TIMELINE_FIELDS = {
     "arrived": "arrived_hospital_at",
 }
 TIMELINE_ORDER = tuple(TIMELINE_FIELDS)
+
+
+def _task(name: str) -> Any:
+    """A task of this module, looked up by name when enqueued: the tasks call these services, so
+    services must not import the tasks module (as in notify)."""
+    return import_string(f"kurashi.modules.ems.tasks.{name}")
 
 
 def _publish(kind: str, channels: Sequence[str], **data: Any) -> None:
@@ -493,6 +504,10 @@ def send_parallel_request(
                 category=case.category,
                 urgency=case.urgency,
             )
+            if HospitalDevice.objects.filter(hospital=inquiry.hospital, is_active=True).exists():
+                transaction.on_commit(
+                    lambda pk=inquiry.pk: _task("push_request_task").enqueue(inquiry_id=pk)  # type: ignore[misc]
+                )
         _publish("case", _case_channels(case), case=str(case.public_id))
     return created
 
@@ -551,6 +566,10 @@ def answer_request(
     with transaction.atomic():
         if Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).count() != 1:
             return Answer("already_answered")
+        # An answer is also the acknowledgement of the alert (if nobody had pressed it).
+        Inquiry.objects.filter(pk=inquiry.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
         if accept:
             if not _claim_destination(case=case, inquiry=inquiry, actor=actor, now=now):
                 Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).update(
@@ -629,6 +648,166 @@ def record_outcome(
         )
         _publish("case", _case_channels(case), case=str(case.public_id))
     return case
+
+
+# --- the hospital's alert: acknowledgement and devices ------------------------------------------
+
+
+def acknowledge_requests(
+    *,
+    actor: User,
+    hospital: Hospital,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Someone at the hospital saw the new requests: the banner and the repeating sound stop on
+    every screen of the hospital, and the time and the person are recorded (the first
+    acknowledgement of each request is kept). Returns how many requests it acknowledged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = Inquiry.objects.filter(
+            hospital=hospital,
+            result=Inquiry.Result.PENDING,
+            channel=Inquiry.Channel.APP,
+            acknowledged_at__isnull=True,
+        )
+        ids = list(pending.values_list("pk", flat=True))
+        count = Inquiry.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
+        if count:
+            record_audit(
+                actor=actor,
+                action="ems.request.acknowledge",
+                obj=hospital,
+                organisation_id=hospital.organisation_id,
+                request=request,
+                detail={"inquiries": ids},
+            )
+            _publish(
+                "request",
+                [broadcast.hospital_channel(hospital.organisation_id)],
+                acknowledged=ids,
+            )
+    return count
+
+
+def register_device(
+    *,
+    actor: User,
+    hospital: Hospital,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    label: str,
+    request: HttpRequest | None = None,
+) -> HospitalDevice:
+    """Register (or re-register) a browser's push subscription for the hospital's new requests.
+    The same endpoint registered again updates its keys and label and is active again."""
+    if not notify_public.web_push_public_key():
+        raise ValidationError(_("Web Push is not configured on this installation."))
+    label = (label or "").strip()[:80] or _("Unnamed device")
+    device = HospitalDevice(
+        hospital=hospital,
+        registered_by=actor,
+        label=label,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+    )
+    device.full_clean(exclude=["endpoint"])
+    if not endpoint.startswith("https://") and not _is_loopback(endpoint):
+        raise ValidationError({"endpoint": _("The push service address must use HTTPS.")})
+    with transaction.atomic():
+        device, _created = HospitalDevice.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={
+                "hospital": hospital,
+                "registered_by": actor,
+                "label": label,
+                "p256dh": p256dh,
+                "auth": auth,
+                "is_active": True,
+                "last_error": "",
+            },
+        )
+        record_audit(
+            actor=actor,
+            action="ems.device.register",
+            obj=device,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={"label": label},
+        )
+    return device
+
+
+def _is_loopback(url: str) -> bool:
+    """Local push receivers (tests, an on-premises relay) may use plain HTTP on loopback."""
+    return urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}
+
+
+def remove_device(
+    *, actor: User, device: HospitalDevice, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        record_audit(
+            actor=actor,
+            action="ems.device.remove",
+            obj=device,
+            organisation_id=device.hospital.organisation_id,
+            request=request,
+        )
+        device.delete()
+
+
+PUSH_ATTEMPTS = 3
+PUSH_RETRY_SECONDS = 20
+
+
+def push_request(*, inquiry_id: int, attempt: int = 1) -> dict[str, int]:
+    """Send the Web Push of one new request to every active device of its hospital (the
+    payload says what and from whom, never who the patient is). A device whose subscription is
+    gone is switched off; a transient failure is retried while the request still waits."""
+    inquiry = (
+        Inquiry.objects.select_related("case__fire_hq", "hospital__organisation")
+        .filter(pk=inquiry_id)
+        .first()
+    )
+    counts = {"sent": 0, "retry": 0, "failed": 0, "gone": 0}
+    if inquiry is None or inquiry.result != Inquiry.Result.PENDING:
+        return counts
+    case = inquiry.case
+    payload = {
+        "title": _("New transport request"),
+        "body": f"{case.get_category_display()} · {case.get_urgency_display()} · {case.fire_hq}",
+        "url": reverse("ems:hospital", args=[inquiry.hospital.organisation.slug]),
+        "tag": f"ems-request-{inquiry.pk}",
+        "inquiry": inquiry.pk,
+    }
+    retry = False
+    for device in HospitalDevice.objects.filter(hospital=inquiry.hospital, is_active=True):
+        result = notify_public.send_web_push(
+            endpoint=device.endpoint,
+            p256dh=device.p256dh,
+            auth=device.auth,
+            payload=payload,
+            key=f"ems-request-{inquiry.pk}-{device.pk}",
+        )
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        changes: dict[str, Any] = {"last_error": result.error[:300]}
+        if result.outcome == "sent":
+            changes["last_sent_at"] = timezone.now()
+        elif result.outcome == "gone":
+            changes["is_active"] = False
+        elif result.outcome == "retry":
+            retry = True
+        HospitalDevice.objects.filter(pk=device.pk).update(**changes)
+    if retry and attempt < PUSH_ATTEMPTS:
+        _task("push_request_task").using(
+            run_after=timezone.now() + timedelta(seconds=PUSH_RETRY_SECONDS * attempt)
+        ).enqueue(inquiry_id=inquiry_id, attempt=attempt + 1)
+    return counts
 
 
 # --- escalation ----------------------------------------------------------------------------------

@@ -25,6 +25,15 @@ urlpatterns = [
         hospital.hospital_case_view,
         name="hospital-case",
     ),
+    path(
+        "hospital/<slug:slug>/acknowledge/", hospital.acknowledge_view, name="hospital-acknowledge"
+    ),
+    path("hospital/<slug:slug>/devices/", hospital.device_register_view, name="hospital-devices"),
+    path(
+        "hospital/<slug:slug>/devices/<int:pk>/remove/",
+        hospital.device_remove_view,
+        name="hospital-device-remove",
+    ),
     path("hospital/<slug:slug>/status/", hospital.status_view, name="hospital-status"),
     path("hospital/<slug:slug>/answer/", hospital.answer_view, name="hospital-answer"),
     path("hospital/<slug:slug>/outcome/", hospital.outcome_view, name="hospital-outcome"),

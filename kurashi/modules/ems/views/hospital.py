@@ -13,9 +13,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kurashi.core.auth import authenticated_user
 from kurashi.modules.ems import selectors, services
-from kurashi.modules.ems.forms import AnswerForm, OutcomeForm, StatusForm
-from kurashi.modules.ems.models import Acceptance, Case, Hospital, Inquiry, RefusalReason, Severity
+from kurashi.modules.ems.forms import AnswerForm, DeviceForm, OutcomeForm, StatusForm
+from kurashi.modules.ems.models import (
+    Acceptance,
+    Case,
+    Hospital,
+    HospitalDevice,
+    Inquiry,
+    RefusalReason,
+    Severity,
+)
 from kurashi.modules.ems.views.common import done, error_messages, failed
+from kurashi.modules.notify import public as notify_public
 
 ANSWER_MESSAGES = {
     "accepted": gettext_lazy("Accepted: the crew sees your hospital as the destination."),
@@ -51,17 +60,22 @@ def hospital_choose_view(request: HttpRequest) -> HttpResponse:
 def _context(request: HttpRequest, hospital: Hospital) -> dict[str, object]:
     now = timezone.now()
     hospital = selectors.hospitals_with_statuses().get(pk=hospital.pk)
+    requests = list(selectors.pending_requests_for(hospital))
+    can_answer = selectors.can_answer_for(request.user, hospital)
     return {
         "hospital": hospital,
         "statuses": selectors.status_views(hospital, now=now),
-        "requests": list(selectors.pending_requests_for(hospital)),
+        "requests": requests,
+        "unacknowledged": [i for i in requests if i.acknowledged_at is None],
+        "devices": list(selectors.hospital_devices(hospital)) if can_answer else [],
+        "push_key": notify_public.web_push_public_key(),
         "arrivals": list(selectors.recent_arrivals_for(hospital, now=now)),
         "reasons": RefusalReason.choices,
         "severities": Severity.choices,
         "choices": [(v, label) for v, label in Acceptance.choices if v != Acceptance.STALE],
         "symbols": selectors.STATUS_SYMBOL,
         "can_manage": selectors.can_manage_hospital(request.user, hospital),
-        "can_answer": selectors.can_answer_for(request.user, hospital),
+        "can_answer": can_answer,
         "validity_hours": int(selectors.status_validity().total_seconds() // 3600),
     }
 
@@ -78,8 +92,10 @@ def hospital_view(request: HttpRequest, slug: str) -> HttpResponse:
     for case in [i.case for i in requests] + arrivals:
         services.record_case_read(actor=user, case=case, request=request)
     template = {
+        "alert": "ems/hospital/_alert.html",
         "requests": "ems/hospital/_requests.html",
         "statuses": "ems/hospital/_statuses.html",
+        "devices": "ems/hospital/_devices.html",
     }.get(request.GET.get("partial") or "", "ems/hospital/screen.html")
     return render(request, template, context)
 
@@ -204,3 +220,64 @@ def outcome_view(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         return failed(request, error_messages(error), to)
     return done(request, _("Outcome saved."), to)
+
+
+def _answering_hospital(request: HttpRequest, slug: str) -> Hospital:
+    hospital = _hospital_for(request, slug)
+    if not selectors.can_answer_for(request.user, hospital):
+        raise PermissionDenied(selectors.ANSWER_REQUESTS)
+    return hospital
+
+
+@login_required
+@require_POST
+def acknowledge_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Seen": the sticky banner and the repeating sound stop on every screen of the hospital;
+    the time and the person are recorded on each request."""
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    count = services.acknowledge_requests(actor=user, hospital=hospital, request=request)
+    return done(
+        request,
+        _("%(count)d new requests acknowledged.") % {"count": count},
+        reverse("ems:hospital", args=[slug]),
+        acknowledged=count,
+    )
+
+
+@login_required
+@require_POST
+def device_register_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The hospital screen's script posts the browser's push subscription here."""
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    to = reverse("ems:hospital", args=[slug])
+    form = DeviceForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        device = services.register_device(
+            actor=user, hospital=hospital, request=request, **form.cleaned_data
+        )
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(
+        request,
+        _("This device now receives a notification for every new request."),
+        to,
+        device=device.pk,
+    )
+
+
+@login_required
+@require_POST
+def device_remove_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    device = (
+        HospitalDevice.objects.filter(pk=pk, hospital=hospital).select_related("hospital").first()
+    )
+    if device is None:
+        raise Http404
+    services.remove_device(actor=user, device=device, request=request)
+    return done(request, _("Device removed."), reverse("ems:hospital", args=[slug]))
