@@ -1,6 +1,7 @@
 """Fixtures for every test: the municipalities, and the four actors of every permission test."""
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -48,3 +49,18 @@ def resident(db: None) -> User:
 @pytest.fixture
 def member_factory(db: None) -> Callable[..., User]:
     return make_member
+
+
+@pytest.fixture
+def _reload_reference_data(django_db_blocker: Any) -> Iterator[None]:
+    """Set up before transactional_db, so torn down after its flush: the flush empties every
+    table, and every other test relies on the 20 municipalities."""
+    yield
+    with django_db_blocker.unblock():
+        load_municipalities()
+
+
+@pytest.fixture
+def committed_db(_reload_reference_data: None, transactional_db: None) -> None:
+    """Rows really committed, for tests where another thread or process must see them (the
+    live-event listener, a second process); the municipalities are reloaded afterwards."""

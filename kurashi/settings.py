@@ -146,6 +146,12 @@ TASKS = {
 # A worker that has not beaten for this long is reported unhealthy by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 120)
 
+# --- live events (kurashi/core/events.py) ---------------------------------------------------------
+# SQLite: how often a process with open live screens reads the bus for other processes' events
+# (PostgreSQL is told at once by LISTEN/NOTIFY). Events are kept this long for resuming streams.
+LIVE_EVENTS_POLL_SECONDS = env_int("LIVE_EVENTS_POLL_MS", 100) / 1000
+LIVE_EVENTS_RETENTION_SECONDS = env_int("LIVE_EVENTS_RETENTION_SECONDS", 3600)
+
 # --- caches ---------------------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith("redis://"):

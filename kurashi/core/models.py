@@ -285,5 +285,22 @@ class LoginFailure(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username}"
 
 
+class LiveEvent(models.Model):
+    """One event of the live-event bus (kurashi/core/events.py). Kept for
+    LIVE_EVENTS_RETENTION_SECONDS so that a reconnecting stream can resume after its
+    Last-Event-ID; ids follow commit order (the bus publishes one event at a time)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    topics = models.JSONField(default=list)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("live event")
+        verbose_name_plural = _("live events")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {' '.join(self.topics)}"
+
+
 # The TOTP device with a sealed secret is a model of this app (a proxy of django-otp's).
 from kurashi.core.otp import SealedTOTPDevice  # noqa: E402, F401
