@@ -39,7 +39,9 @@ def vapid_keys() -> dict[str, str]:
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     return {
-        "WEBPUSH_VAPID_PRIVATE_KEY": b64url(key.private_numbers().private_value.to_bytes(32, "big")),
+        "WEBPUSH_VAPID_PRIVATE_KEY": b64url(
+            key.private_numbers().private_value.to_bytes(32, "big")
+        ),
         "WEBPUSH_VAPID_PUBLIC_KEY": b64url(public),
         "WEBPUSH_VAPID_SUBJECT": "mailto:kyukyu@example.test",
     }

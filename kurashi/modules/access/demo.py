@@ -105,6 +105,7 @@ def load_demo(progress: Progress) -> int:
             address="佐賀市城内1丁目1-59",
             hearing="ろう（音声での会話はできません）",
             medical_notes="高血圧（降圧薬服用中）",
+            shares_medical_notes=True,
             contacts="佐賀 花子（妻） hanako@demo.kurashi.invalid",
         ),
     )

@@ -65,6 +65,16 @@ class ProfileForm(MunicipalityFormMixin, forms.Form):
         required=False,
         help_text=_("Stored encrypted; shown only to the fire headquarters during your call."),
     )
+    shares_medical_notes = forms.BooleanField(
+        label=_(
+            "When an ambulance comes, the fire headquarters may pass my medical notes on to the "
+            "ambulance crew and the receiving hospital"
+        ),
+        required=False,
+        help_text=_(
+            "Without this, only your address, position and how to communicate are passed on."
+        ),
+    )
     contacts = forms.CharField(
         label=_("Emergency contacts (name, relation, e-mail or fax)"),
         widget=forms.Textarea(attrs={"rows": 2}),

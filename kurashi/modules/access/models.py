@@ -97,6 +97,12 @@ class Text119Profile(models.Model):
     medical_notes_encrypted = models.TextField(blank=True)
     contacts = models.TextField(_("emergency contacts"), blank=True)
     hearing = models.CharField(_("hearing / speech"), max_length=100, blank=True)
+    # Consent to pass the medical notes on with the EMS case (crew and receiving hospital): 要配慮
+    # 個人情報 leaves the fire HQ only when the resident said so, when registering.
+    shares_medical_notes = models.BooleanField(
+        _("share my medical notes with the ambulance crew and the receiving hospital"),
+        default=False,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -22,7 +22,7 @@ from kurashi.core.models import Municipality, User
 from kurashi.core.permissions import require_permission
 from kurashi.core.services import queue_email
 from kurashi.modules.access import selectors
-from kurashi.modules.access.crypto import encrypt_text
+from kurashi.modules.access.crypto import decrypt_text, encrypt_text
 from kurashi.modules.access.live import LiveEvent, channel_key, console_key, notifier
 from kurashi.modules.access.models import (
     Assignment,
@@ -119,6 +119,7 @@ class ProfileInput:
     medical_notes: str = ""
     contacts: str = ""
     hearing: str = ""
+    shares_medical_notes: bool = False
 
 
 def save_text119_profile(*, user: User, data: ProfileInput) -> Text119Profile:
@@ -132,6 +133,7 @@ def save_text119_profile(*, user: User, data: ProfileInput) -> Text119Profile:
     profile.medical_notes_encrypted = encrypt_text(data.medical_notes.strip())
     profile.contacts = data.contacts.strip()
     profile.hearing = data.hearing.strip()
+    profile.shares_medical_notes = data.shares_medical_notes
     profile.full_clean(exclude=["user"])
     profile.save()
     return profile
@@ -357,7 +359,8 @@ def open_ems_case_for_call(
             urgency=urgency,
             latitude=call.latitude,
             longitude=call.longitude,
-            summary=_("Text 119 call") + (f": {call.address_note}" if call.address_note else ""),
+            summary=_("Text 119 call"),
+            handover=caller_handover(call),
             request=request,
         )
         Text119Call.objects.filter(pk=call.pk).update(ems_case_id=case_id)
@@ -365,6 +368,29 @@ def open_ems_case_for_call(
         if call.state != Text119Call.State.DISPATCHED:
             close_text119_call(actor=actor, call=call, dispatched=True, request=request)
     return case_id
+
+
+def caller_handover(call: Text119Call) -> "ems_public.CallerHandover":
+    """What the crew needs from the caller's registration and call: where (the place they gave,
+    else the registered address, and the position), how to talk with them, and — only with the
+    consent they gave when registering — their medical notes."""
+    profile = selectors.get_profile(call.caller)
+    address = profile.address if profile else ""
+    notes = ""
+    if profile is not None and profile.shares_medical_notes:
+        try:
+            notes = decrypt_text(profile.medical_notes_encrypted)
+        except ValueError:
+            notes = ""
+    return ems_public.CallerHandover(
+        source=_("Text 119 call"),
+        registered_address=address,
+        place_note=call.address_note,
+        position_source=call.get_position_source_display(),
+        communication=(profile.hearing if profile else "")
+        or _("Deaf or hard of hearing: communicate in writing"),
+        medical_notes=notes,
+    )
 
 
 def record_profile_read(

@@ -338,6 +338,14 @@ class Case(models.Model):
     spo2 = models.PositiveSmallIntegerField(null=True, blank=True)
     temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     summary = models.CharField(_("short summary"), max_length=200, blank=True)
+    # Handed over with a case opened from a call (text 119): where the caller is, how to talk
+    # with them and, with their consent, their medical notes (sealed: ems.services.seal_notes).
+    source = models.CharField(max_length=40, blank=True)
+    scene_address = models.CharField(max_length=200, blank=True)
+    scene_note = models.CharField(max_length=200, blank=True)
+    position_source = models.CharField(max_length=40, blank=True)
+    communication = models.CharField(max_length=100, blank=True)
+    handover_notes_sealed = models.TextField(blank=True)
     # Timeline (NEMSIS eTimes .03/.06/.07/—/.09/.11)
     called_at = models.DateTimeField(null=True, blank=True)
     on_scene_at = models.DateTimeField(null=True, blank=True)

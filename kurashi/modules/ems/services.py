@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.exceptions import InvalidTag
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from kurashi.core.audit import record_audit
 from kurashi.core.geo import municipality_at
 from kurashi.core.models import Organisation, User
+from kurashi.core.otp import open_secret, seal_secret
 from kurashi.modules.ems import broadcast
 from kurashi.modules.ems.models import (
     INFERRING_REASONS,
@@ -231,6 +233,35 @@ class CaseInput:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class CallerHandover:
+    """What a case opened from a call carries over for the crew and the receiving hospital.
+    `medical_notes` only when the caller consented (the caller's module decides)."""
+
+    source: str
+    registered_address: str = ""
+    place_note: str = ""
+    position_source: str = ""
+    communication: str = ""
+    medical_notes: str = ""
+
+
+def seal_notes(text: str) -> str:
+    """Medical notes at rest: AES-GCM with the installation's sealing key (kept outside the
+    database), the core mechanism the TOTP secrets use."""
+    return seal_secret(text.encode()) if text else ""
+
+
+def open_notes(sealed: str) -> str:
+    """The notes in clear ("" when none); "" too when the sealing key has changed."""
+    if not sealed:
+        return ""
+    try:
+        return open_secret(sealed).decode()
+    except (ValueError, InvalidTag):
+        return ""
+
+
 def create_case(
     *,
     actor: User,
@@ -241,6 +272,7 @@ def create_case(
     longitude: float | None = None,
     ambulance: Ambulance | None = None,
     called_at: datetime | None = None,
+    handover: CallerHandover | None = None,
     request: HttpRequest | None = None,
 ) -> tuple[Case, bool]:
     """Open a case; replaying the same client_key (offline queue) returns the first one."""
@@ -265,6 +297,13 @@ def create_case(
     if latitude is not None and longitude is not None:
         found = municipality_at(latitude, longitude)
         case.municipality_code = found.code if found else ""
+    if handover is not None:
+        case.source = handover.source[:40]
+        case.scene_address = handover.registered_address[:200]
+        case.scene_note = handover.place_note[:200]
+        case.position_source = handover.position_source[:40]
+        case.communication = handover.communication[:100]
+        case.handover_notes_sealed = seal_notes(handover.medical_notes.strip())
     case.full_clean(exclude=["client_key"] if len(client_key) > 64 else None)
     try:
         with transaction.atomic():
@@ -926,6 +965,7 @@ def open_case_from_text_call(
     latitude: float | None = None,
     longitude: float | None = None,
     summary: str = "",
+    handover: CallerHandover | None = None,
     request: HttpRequest | None = None,
 ) -> str:
     """Open a case for a text-119 call (plan 1.4, access module) in the fire headquarters that
@@ -948,6 +988,7 @@ def open_case_from_text_call(
         ),
         latitude=latitude,
         longitude=longitude,
+        handover=handover,
         request=request,
     )
     return str(case.public_id)

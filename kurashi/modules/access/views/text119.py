@@ -87,6 +87,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 "hearing": profile.hearing,
                 "medical_notes": decrypt_text(profile.medical_notes_encrypted),
                 "contacts": profile.contacts,
+                "shares_medical_notes": profile.shares_medical_notes,
             }
         )
     else:

@@ -125,6 +125,7 @@ def hospital_case_view(request: HttpRequest, slug: str, public_id: str) -> HttpR
             "hospital": hospital,
             "case": case,
             "inquiry": pending,
+            "medical_notes": services.open_notes(case.handover_notes_sealed),
             "reasons": RefusalReason.choices,
             "can_answer": True,
         },

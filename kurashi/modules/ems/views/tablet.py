@@ -132,6 +132,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, object]:
         "max_parallel": selectors.max_parallel_requests(),
         "new_key": uuid.uuid4().hex,
         "pending_count": sum(1 for i in inquiries if i.result == Inquiry.Result.PENDING),
+        "medical_notes": services.open_notes(case.handover_notes_sealed),
     }
 
 
