@@ -35,6 +35,12 @@ ROLES = (
     ),
     RoleSpec("access-captioner", "要約筆記者", "Captioner", ("access.caption",)),
     RoleSpec(
+        "access-publisher",
+        "広報担当（動画の確認）",
+        "Publisher (reviews videos)",
+        ("access.publish_videos",),
+    ),
+    RoleSpec(
         "access-relay-operator", "文字リレーオペレーター", "Relay operator", ("access.relay",)
     ),
 )
@@ -44,6 +50,7 @@ STAFF = (
     ("access-captioner", "要約筆記者 A", "saga-deaf-centre", "access-captioner"),
     ("access-captioner-2", "要約筆記者 B", "saga-deaf-centre", "access-captioner"),
     ("relay-operator", "文字リレー オペレーター", "saga-deaf-centre", "access-relay-operator"),
+    ("access-video-reviewer", "サポートセンター 広報担当", "saga-deaf-centre", "access-publisher"),
 )
 
 

@@ -485,7 +485,18 @@ def list_notifications(user: AnyUser, limit: int = 20) -> list[Notification]:
 
 
 def published_videos() -> QuerySet[VideoNotice]:
-    return VideoNotice.objects.filter(is_published=True)
+    return VideoNotice.objects.filter(state=VideoNotice.State.PUBLISHED)
+
+
+def videos_for_review() -> QuerySet[VideoNotice]:
+    return VideoNotice.objects.filter(state=VideoNotice.State.PENDING).select_related("created_by")
+
+
+def visible_video(user: AnyUser, pk: int) -> VideoNotice | None:
+    """A published notice for everyone; any notice (pending, rejected) for publishers."""
+    if can_publish_videos(user):
+        return VideoNotice.objects.select_related("created_by", "reviewed_by").filter(pk=pk).first()
+    return published_videos().filter(pk=pk).first()
 
 
 def can_publish_videos(user: AnyUser) -> bool:

@@ -24,6 +24,7 @@ from kurashi.core.services import queue_email
 from kurashi.modules.access import selectors
 from kurashi.modules.access.crypto import decrypt_text, encrypt_text
 from kurashi.modules.access.live import LiveEvent, channel_key, console_key, notifier
+from kurashi.modules.access.media import probe_video
 from kurashi.modules.access.models import (
     Assignment,
     CaptionSession,
@@ -42,7 +43,6 @@ from kurashi.modules.access.models import (
 from kurashi.modules.ems import public as ems_public
 
 MAX_MESSAGE_CHARS = 1000
-MAX_VIDEO_BYTES = 200 * 1024 * 1024
 MAX_CAPTIONS_BYTES = 1024 * 1024
 
 
@@ -891,22 +891,85 @@ def publish_video_notice(
     captions: UploadedFile[Any],
     request: HttpRequest | None = None,
 ) -> VideoNotice:
+    """Store an upload for review. The video must really be one browsers play (container and
+    codecs read from the file, not its name; size and length capped: access/media.py); nobody but
+    publishers sees it until another publisher approves it (review_video_notice)."""
     if not selectors.can_publish_videos(actor):
         raise PermissionDenied(selectors.PUBLISH_VIDEOS)
-    name = (video.name or "").lower()
-    if not name.endswith((".mp4", ".webm")):
-        raise ValidationError({"video": _("The video must be an MP4 or WebM file.")})
-    if video.size is None or video.size > MAX_VIDEO_BYTES:
-        raise ValidationError({"video": _("The video is too large (at most 200 MB).")})
-    _validate_webvtt(captions)
     if not title.strip() or not text.strip():
         raise ValidationError(_("A title and the full text of the notice are required."))
+    name = (video.name or "").lower()
+    probe = probe_video(video, name=name, size=video.size)
+    _validate_webvtt(captions)
     with transaction.atomic():
-        notice = VideoNotice(title=title.strip()[:200], text=text.strip(), created_by=actor)
+        notice = VideoNotice(
+            title=title.strip()[:200],
+            text=text.strip(),
+            created_by=actor,
+            state=VideoNotice.State.PENDING,
+            container=probe.container,
+            video_codec=probe.video_codec,
+            audio_codec=probe.audio_codec,
+            width=probe.width,
+            height=probe.height,
+            duration_seconds=probe.duration_seconds,
+            size_bytes=video.size or 0,
+        )
         notice.video.save(
-            f"notice{get_random_string(8).lower()}{name[name.rfind('.') :]}", video, save=False
+            f"notice{get_random_string(8).lower()}.{probe.container}", video, save=False
         )
         notice.captions.save(f"notice{get_random_string(8).lower()}.vtt", captions, save=False)
         notice.save()
-        record_audit(actor=actor, action="access.video.publish", obj=notice, request=request)
+        record_audit(
+            actor=actor,
+            action="access.video.submit",
+            obj=notice,
+            request=request,
+            detail={"container": probe.container, "video": probe.video_codec},
+        )
+    return notice
+
+
+def review_video_notice(
+    *,
+    actor: User,
+    notice: VideoNotice,
+    approve: bool,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> VideoNotice:
+    """A second publisher approves (published at once) or rejects (with a reason for the
+    uploader) a notice waiting for review. The uploader cannot approve their own upload."""
+    if not selectors.can_publish_videos(actor):
+        raise PermissionDenied(selectors.PUBLISH_VIDEOS)
+    if notice.created_by_id == actor.pk:
+        raise ValidationError(_("Another publisher must review your upload (four-eyes rule)."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Say why the notice is rejected.")})
+    state = VideoNotice.State.PUBLISHED if approve else VideoNotice.State.REJECTED
+    with transaction.atomic():
+        updated = VideoNotice.objects.filter(pk=notice.pk, state=VideoNotice.State.PENDING).update(
+            state=state,
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+            review_note=note.strip()[:500],
+        )
+        if not updated:
+            raise ValidationError(_("This notice was already reviewed."))
+        notice.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="access.video.publish" if approve else "access.video.reject",
+            obj=notice,
+            request=request,
+            detail={"note": notice.review_note},
+        )
+        if notice.created_by is not None:
+            _notify(
+                notice.created_by,
+                _("Your video notice was published")
+                if approve
+                else _("Your video notice was rejected"),
+                f"{notice.title}\n{notice.review_note}".strip(),
+            )
     return notice

@@ -89,6 +89,7 @@ urlpatterns = [
     path("videos/", videos.videos_view, name="videos"),
     path("videos/new/", videos.upload_view, name="video-upload"),
     path("videos/<int:pk>/", videos.video_view, name="video"),
+    path("videos/<int:pk>/review/", videos.review_view, name="video-review"),
     path("videos/<int:pk>/<str:part>", videos.video_file_view, name="video-file"),
 ]
 
