@@ -1,28 +1,27 @@
-"""The in-process broadcaster behind the live pages (Server-Sent Events).
+"""The EMS live events behind the live pages (Server-Sent Events), on core's live-event bus.
 
-Services publish small events (ids and kinds, never patient details) after their transaction
-commits; every open SSE connection of this process holds a subscription with the channels its
-user may hear, and receives the events of those channels. Publishing is thread-safe: services run
-in Django's sync threads, subscribers wait on their own asyncio loop.
-
-One process only: with several web workers, a status change reaches the clients connected to the
-worker that handled it, and the others catch up with the poll fallback (docs/ems.md describes the
-PostgreSQL LISTEN/NOTIFY relay that removes this limit).
+Services publish small events (ids and kinds, never patient details) once their transaction
+commits — from a web worker, the task worker or the escalation watcher alike; every open SSE
+connection, on any web worker, subscribes to the channels its user may hear and receives the
+events of those channels, in order, with the bus's event id as the SSE id: a browser that
+reconnects with Last-Event-ID gets what it missed (kurashi/core/events.py,
+docs/decisions/0009-live-event-bus.md).
 """
 
-import asyncio
-import itertools
 import json
-import threading
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from kurashi.core import events
 
 # Channels: "status" (every EMS user), "coordinator", "hospital:<organisation id>",
 # "hq:<organisation id>" (a fire headquarters' crews).
 STATUS = "status"
 COORDINATOR = "coordinator"
-MAX_QUEUED = 200  # a client this far behind is dropped; EventSource reconnects and refetches
+TOPIC_PREFIX = "ems."
+MAX_QUEUED = 200  # a client this far behind is dropped; EventSource resumes after its last id
 
 
 def hospital_channel(organisation_id: int) -> str:
@@ -31,6 +30,10 @@ def hospital_channel(organisation_id: int) -> str:
 
 def hq_channel(organisation_id: int) -> str:
     return f"hq:{organisation_id}"
+
+
+def topic(channel: str) -> str:
+    return TOPIC_PREFIX + channel
 
 
 @dataclass(frozen=True)
@@ -44,55 +47,41 @@ class Event:
         payload = json.dumps({"kind": self.kind, **self.data}, ensure_ascii=False)
         return f"id: {self.id}\nevent: {self.kind}\ndata: {payload}\n\n".encode()
 
+    @classmethod
+    def from_bus(cls, event: events.Event) -> "Event":
+        data = dict(event.data)
+        kind = str(data.pop("kind", "status"))
+        channels = frozenset(
+            name.removeprefix(TOPIC_PREFIX)
+            for name in event.topics
+            if name.startswith(TOPIC_PREFIX)
+        )
+        return cls(kind=kind, channels=channels, data=data, id=event.id)
+
+
+def publish(kind: str, channels: Iterable[str], **data: Any) -> None:
+    """Publish `kind` with `data` (small JSON) on `channels` after the current transaction
+    commits (nothing if it rolls back)."""
+    events.publish([topic(channel) for channel in channels], {"kind": kind, **data})
+
 
 class Subscription:
-    def __init__(self, channels: frozenset[str], loop: asyncio.AbstractEventLoop) -> None:
-        self.channels = channels
-        self.loop = loop
-        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=MAX_QUEUED)
-        self.overflowed = False
+    def __init__(self, inner: events.Subscription) -> None:
+        self._inner = inner
+        self.complete = inner.complete
 
-    def offer(self, event: Event) -> None:
-        """Runs on the subscriber's loop."""
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self.overflowed = True
-            self.queue.get_nowait()
-            self.queue.put_nowait(None)  # tells the stream to end; the browser reconnects
+    async def next(self, timeout: float | None = None) -> Event | None:
+        """The next event of the subscribed channels, None after `timeout` seconds without one;
+        raises events.FellBehindError when the client fell too far behind."""
+        event = await self._inner.next(timeout=timeout)
+        return None if event is None else Event.from_bus(event)
 
 
-class Broadcaster:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._subscriptions: set[Subscription] = set()
-        self._ids = itertools.count(1)
-
-    def subscribe(self, channels: Iterable[str]) -> Subscription:
-        subscription = Subscription(frozenset(channels), asyncio.get_running_loop())
-        with self._lock:
-            self._subscriptions.add(subscription)
-        return subscription
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        with self._lock:
-            self._subscriptions.discard(subscription)
-
-    @property
-    def subscriber_count(self) -> int:
-        with self._lock:
-            return len(self._subscriptions)
-
-    def publish(self, kind: str, channels: Iterable[str], **data: Any) -> Event:
-        event = Event(kind=kind, channels=frozenset(channels), data=data, id=next(self._ids))
-        with self._lock:
-            targets = [s for s in self._subscriptions if s.channels & event.channels]
-        for subscription in targets:
-            try:
-                subscription.loop.call_soon_threadsafe(subscription.offer, event)
-            except RuntimeError:  # the loop has closed: the connection is gone
-                self.unsubscribe(subscription)
-        return event
-
-
-broadcaster = Broadcaster()
+@asynccontextmanager
+async def subscribe(
+    channels: Iterable[str], *, after: int | None = None
+) -> AsyncIterator[Subscription]:
+    """The events of `channels` after bus event id `after` (None: from now on)."""
+    topics = {topic(channel) for channel in channels}
+    async with events.subscribe(topics, after=after, max_queued=MAX_QUEUED) as inner:
+        yield Subscription(inner)

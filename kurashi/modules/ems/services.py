@@ -68,7 +68,7 @@ def _task(name: str) -> Any:
 
 
 def _publish(kind: str, channels: Sequence[str], **data: Any) -> None:
-    transaction.on_commit(lambda: broadcast.broadcaster.publish(kind, channels, **data))
+    broadcast.publish(kind, channels, **data)  # after the commit, to every process
 
 
 def _case_channels(case: Case) -> list[str]:

@@ -3,10 +3,11 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from kurashi.core.models import AuditEvent
+from kurashi.core.models import AuditEvent, LiveEvent
 from kurashi.modules.ems import broadcast, services
 from kurashi.modules.ems.models import Acceptance, AcceptanceStatus, Case, Inquiry
 from kurashi.modules.ems.services import CaseInput
@@ -321,28 +322,17 @@ def test_declined_request_keeps_the_case_open_and_infers(world: World) -> None:
     assert effective(world.near.pk, "14")[0] == "unavailable"
 
 
-def test_events_are_published_only_after_commit(
-    world: World, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
-    published: list[str] = []
-    original = broadcast.broadcaster.publish
-
-    def spy(kind: str, channels: object, **data: object) -> broadcast.Event:
-        published.append(kind)
-        return original(kind, channels, **data)  # type: ignore[arg-type]
-
-    broadcast.broadcaster.publish = spy  # type: ignore[method-assign]
-    try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.set_acceptance(
-                actor=world.near_staff, hospital=world.near, key="14", status="eager"
-            )
-        assert published == []
-        for callback in callbacks:
-            callback()
-        assert published == ["status"]
-    finally:
-        broadcast.broadcaster.publish = original  # type: ignore[method-assign]
+@pytest.mark.usefixtures("committed_db")
+def test_events_are_published_only_after_commit(world: World) -> None:
+    with transaction.atomic():
+        services.set_acceptance(
+            actor=world.near_staff, hospital=world.near, key="14", status="eager"
+        )
+        assert not LiveEvent.objects.exists()
+    published = list(LiveEvent.objects.values_list("topics", "data"))
+    assert published == [
+        (["ems.status"], {"kind": "status", "hospital_id": world.near.pk, "key": "14"})
+    ]
 
 
 # --- escalation --------------------------------------------------------------------------------
@@ -405,39 +395,29 @@ def test_escalation_thresholds_are_configurable(world: World) -> None:
     assert case.is_difficult is True
 
 
-def test_escalation_reaches_coordinator_and_core_hospital_channels(
-    world: World, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("committed_db")
+def test_escalation_reaches_coordinator_and_core_hospital_channels(world: World) -> None:
     case = make_case(world.hq)
     for number in range(3):
         make_inquiry(case, world.far, "refused", refusal_reason="busy", sequence=number + 1)
-    captured: list[broadcast.Event] = []
-    original = broadcast.broadcaster.publish
-
-    def spy(kind: str, channels: object, **data: object) -> broadcast.Event:
-        event = original(kind, channels, **data)  # type: ignore[arg-type]
-        captured.append(event)
-        return event
-
-    broadcast.broadcaster.publish = spy  # type: ignore[method-assign]
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.log_inquiry(
-                actor=world.crew,
-                case=case,
-                client_key="chan-4",
-                hospital=world.near,
-                result="refused",
-                refusal_reason="busy",
-            )
-    finally:
-        broadcast.broadcaster.publish = original  # type: ignore[method-assign]
-    escalations = [e for e in captured if e.kind == "escalation"]
+    services.log_inquiry(
+        actor=world.crew,
+        case=case,
+        client_key="chan-4",
+        hospital=world.near,
+        result="refused",
+        refusal_reason="busy",
+    )
+    escalations = [
+        topics
+        for topics, data in LiveEvent.objects.values_list("topics", "data")
+        if data["kind"] == "escalation"
+    ]
     assert len(escalations) == 1
     assert {
-        broadcast.COORDINATOR,
-        broadcast.hospital_channel(world.tertiary.organisation_id),
-    } <= escalations[0].channels
+        broadcast.topic(broadcast.COORDINATOR),
+        broadcast.topic(broadcast.hospital_channel(world.tertiary.organisation_id)),
+    } <= set(escalations[0])
 
 
 def test_outcome_needs_a_destination(world: World) -> None:

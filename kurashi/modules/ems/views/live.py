@@ -15,8 +15,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from kurashi.modules.ems import selectors
-from kurashi.modules.ems.broadcast import broadcaster
+from kurashi.core.events import FellBehindError
+from kurashi.modules.ems import broadcast, selectors
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "ems"
 HEARTBEAT_SECONDS = 15.0
@@ -39,10 +39,16 @@ def index_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _last_event_id(request: HttpRequest) -> int | None:
+    raw = request.headers.get("Last-Event-ID", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
 async def events_view(request: HttpRequest) -> HttpResponseBase:
-    """One SSE connection: the events of the channels the user may hear, a heartbeat comment
-    every 15 s, and an end after EMS_SSE_MAX_SECONDS so connections are recycled (EventSource
-    reconnects by itself after `retry`)."""
+    """One SSE connection: the events of the channels the user may hear (from every process, by
+    the live-event bus), a heartbeat comment every 15 s, and an end after EMS_SSE_MAX_SECONDS so
+    connections are recycled (EventSource reconnects by itself after `retry`, with Last-Event-ID,
+    and gets what it missed)."""
     if request.method != "GET":
         return HttpResponse(status=405)
     user = await request.auser()
@@ -50,26 +56,22 @@ async def events_view(request: HttpRequest) -> HttpResponseBase:
     if not channels:
         return HttpResponseForbidden("ems")
     lifetime = float(getattr(settings, "EMS_SSE_MAX_SECONDS", 300))
-    subscription = broadcaster.subscribe(channels)
+    after = _last_event_id(request)
 
     async def stream() -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + lifetime
-        try:
+        async with broadcast.subscribe(channels, after=after) as subscription:
             yield b"retry: 3000\n: connected\n\n"
             while (remaining := deadline - loop.time()) > 0:
                 try:
-                    event = await asyncio.wait_for(
-                        subscription.queue.get(), timeout=min(HEARTBEAT_SECONDS, remaining)
-                    )
-                except TimeoutError:
+                    event = await subscription.next(timeout=min(HEARTBEAT_SECONDS, remaining))
+                except FellBehindError:
+                    break  # the client reconnects and resumes after its last event
+                if event is None:
                     yield b": ping\n\n"
                     continue
-                if event is None:  # fell too far behind: the client reconnects and refetches
-                    break
                 yield event.encode()
-        finally:
-            broadcaster.unsubscribe(subscription)
 
     response = StreamingHttpResponse(stream(), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-store"
