@@ -14,8 +14,8 @@ demo data loaded):
         [--web-workers 1] [--save]
 
 With --web-workers 2 the viewers are spread over two processes: a line posted to one reaches the
-other's viewers through that process's database poll (ACCESS_SSE_POLL_SECONDS, default 3 s), so
-the figures then show the multi-worker fallback, not the push path.
+other's viewers through the live-event bus (kurashi/core/events.py: PostgreSQL LISTEN/NOTIFY, or
+the 100 ms poll of the bus on SQLite); the figures then include the cross-process path.
 
 Progress goes to stderr; stdout gets exactly one JSON line.
 """

@@ -1,13 +1,16 @@
-"""Live delivery of channel messages over Server-Sent Events.
+"""Live delivery of channel messages over Server-Sent Events, on core's live-event bus.
 
 The database is the source of truth: every message has a sequence number per channel (models.py).
 A stream first sends what the client missed (everything after its Last-Event-ID or ?after=), then
-waits on the in-process notifier, which services wake after their commit with the ready-made
-event. An event that does not follow the last one sent (a gap: two posters committed in the other
-order, or the queue overflowed) makes the stream read the missing rows from the database. With
-several web workers a post handled by another worker wakes nobody here, so each process also
-reads the database every ACCESS_SSE_POLL_SECONDS: once per channel (not per stream), publishing
-what it finds to its streams like a local post (the fallback that bounds the delay).
+waits on the in-process notifier. Services publish {"seq": n} on the bus topic of the channel after
+their commit (publish_message); in every process with listeners one relay task per channel and
+event loop receives it — from whichever process stored the message — reads the new rows once
+(not once per stream) and hands the ready-made frames to its streams. An event that does not
+follow the last one sent (a gap: two posters committed in the other order, or the queue
+overflowed) makes the stream read the missing rows from the database. The relay also reads the
+database every ACCESS_SSE_POLL_SECONDS when nothing arrives (a safety net, e.g. a poster that died
+between its commit and its publish). 119 consoles are told of changed calls the same way
+(publish_call), with a version check every ACCESS_CONSOLE_POLL_SECONDS as their safety net.
 """
 
 import asyncio
@@ -22,6 +25,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+
+from kurashi.core import events
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,22 @@ def channel_key(channel_id: int) -> str:
 
 def console_key(municipality_code: str) -> str:
     return f"console:{municipality_code}"
+
+
+def bus_topic(key: str) -> str:
+    return f"access.{key}"
+
+
+def publish_message(channel_id: int, seq: int) -> None:
+    """Tell every process that message `seq` of the channel is stored (after the commit)."""
+    events.publish(bus_topic(channel_key(channel_id)), {"seq": seq})
+
+
+def publish_call(municipality_code: str, *, call: str, state: str) -> None:
+    """Tell the consoles of the municipality (and the prefecture-wide ones) that a call changed
+    (after the commit)."""
+    keys = (console_key(municipality_code), console_key("*"))
+    events.publish([bus_topic(key) for key in keys], {"call": call, "state": state})
 
 
 def message_frame(
@@ -101,7 +122,7 @@ class Notifier:
         self._lock = threading.Lock()
         self._waiters: dict[str, set[Waiter]] = {}
         self._last_seen: dict[str, int] = {}
-        self._pollers: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Task[None]] = {}
+        self._relays: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Task[None]] = {}
 
     def subscribe(self, keys: Iterable[str]) -> Waiter:
         waiter = Waiter(frozenset(keys), asyncio.get_running_loop())
@@ -147,23 +168,28 @@ class Notifier:
                 for waiter in waiters:
                     self.unsubscribe(waiter)
 
-    def ensure_poller(
+    def ensure_relay(
         self,
         key: str,
         channel_id: int,
         read_after: Callable[[int, int], Awaitable[list[tuple[int, bytes]]]],
     ) -> None:
-        """One database poll per channel and event loop, however many streams listen: it
-        publishes what other workers stored (this process's own posts arrive by publish())."""
+        """One bus subscription and database read per channel and event loop, however many
+        streams listen: it publishes to them what any process stored."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            if (loop, key) in self._pollers:
+            if (loop, key) in self._relays:
                 return
-            self._pollers[(loop, key)] = loop.create_task(
-                self._poll(loop, key, channel_id, read_after)
+            self._relays[(loop, key)] = loop.create_task(
+                self._relay(loop, key, channel_id, read_after)
             )
 
-    async def _poll(
+    def _listening(self, loop: asyncio.AbstractEventLoop, key: str) -> tuple[bool, int]:
+        with self._lock:
+            listening = any(w.loop is loop for w in self._waiters.get(key, ()))
+            return listening, self._last_seen.get(key, 0)
+
+    async def _relay(
         self,
         loop: asyncio.AbstractEventLoop,
         key: str,
@@ -171,35 +197,42 @@ class Notifier:
         read_after: Callable[[int, int], Awaitable[list[tuple[int, bytes]]]],
     ) -> None:
         try:
-            while True:
-                await asyncio.sleep(poll_seconds() * random.uniform(0.8, 1.2))  # noqa: S311
-                with self._lock:
-                    listening = any(w.loop is loop for w in self._waiters.get(key, ()))
-                    after = self._last_seen.get(key, 0)
-                if not listening:
-                    return
+            while self._listening(loop, key)[0]:
                 try:
-                    rows = await read_after(channel_id, after)
+                    async with events.subscribe({bus_topic(key)}) as subscription:
+                        read = True  # catch up once: stored before the subscription began
+                        while True:
+                            listening, after = self._listening(loop, key)
+                            if not listening:
+                                return
+                            if read:
+                                for seq, frame in await read_after(channel_id, after):
+                                    self.publish(LiveEvent(key=key, seq=seq, frame=frame))
+                            event = await subscription.next(
+                                timeout=poll_seconds() * random.uniform(0.8, 1.2)  # noqa: S311
+                            )
+                            read = event is None or int(event.data.get("seq", 0)) > after
+                except events.FellBehindError:
+                    continue  # a new subscription and one read of the database catch up
                 except Exception:
-                    logger.exception("polling channel %s failed", channel_id)
-                    continue
-                for seq, frame in rows:
-                    self.publish(LiveEvent(key=key, seq=seq, frame=frame))
+                    logger.exception("relaying channel %s failed", channel_id)
+                    await asyncio.sleep(1.0)
         finally:
             with self._lock:
-                self._pollers.pop((loop, key), None)
+                self._relays.pop((loop, key), None)
 
 
 notifier = Notifier()
 
 
 def poll_seconds() -> float:
-    return float(getattr(settings, "ACCESS_SSE_POLL_SECONDS", 3))
+    """How long a channel's relay waits for a bus event before it reads the database anyway."""
+    return float(getattr(settings, "ACCESS_SSE_POLL_SECONDS", 10))
 
 
 def console_poll_seconds() -> float:
-    """The 119 console's "anything new?" check (a handful of consoles, one cheap aggregate each):
-    shorter than the channels' poll, a call taken by another worker must not wait."""
+    """The 119 console's safety check beside the bus (a handful of consoles, one cheap aggregate
+    each): a call must never wait on a lost event."""
     return float(getattr(settings, "ACCESS_CONSOLE_POLL_SECONDS", 1))
 
 
@@ -228,7 +261,7 @@ async def channel_stream(
             yield frame
             last = seq
         notifier.note_seen(key, last)
-        notifier.ensure_poller(key, channel_id, read_after)
+        notifier.ensure_relay(key, channel_id, read_after)
         while (remaining := deadline - loop.time()) > 0:
             try:
                 event = await asyncio.wait_for(
@@ -256,21 +289,21 @@ async def signal_stream(
     version: Callable[[], Awaitable[Any]],
     lifetime: float | None = None,
 ) -> AsyncIterator[bytes]:
-    """An SSE body that says "calls changed" (event `calls`) whenever a service publishes on one
-    of `keys`, or the polled `version()` differs from the last one seen (other workers)."""
-    waiter = notifier.subscribe(keys)
+    """An SSE body that says "calls changed" (event `calls`) whenever a call of one of `keys`
+    changes in any process (the bus), or the polled `version()` differs from the last one seen
+    (the safety net)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + (stream_lifetime() if lifetime is None else lifetime)
-    try:
+    async with events.subscribe({bus_topic(key) for key in keys}) as subscription:
         seen = await version()
         yield b"retry: 2000\n: connected\n\n"
         quiet_since = loop.time()
         while (remaining := deadline - loop.time()) > 0:
             try:
-                event = await asyncio.wait_for(
-                    waiter.queue.get(), timeout=min(console_poll_seconds(), remaining)
-                )
-            except TimeoutError:
+                event = await subscription.next(timeout=min(console_poll_seconds(), remaining))
+            except events.FellBehindError:
+                return  # the console reconnects and reloads its list
+            if event is None:
                 current = await version()
                 if current != seen:
                     seen = current
@@ -281,7 +314,6 @@ async def signal_stream(
                     quiet_since = loop.time()
                 continue
             seen = await version()
-            yield event.frame if event is not None else b"event: calls\ndata: {}\n\n"
+            data = json.dumps(event.data, ensure_ascii=False, separators=(",", ":"))
+            yield f"event: calls\ndata: {data}\n\n".encode()
             quiet_since = loop.time()
-    finally:
-        notifier.unsubscribe(waiter)

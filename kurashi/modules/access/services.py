@@ -23,7 +23,7 @@ from kurashi.core.permissions import require_permission
 from kurashi.core.services import queue_email
 from kurashi.modules.access import selectors
 from kurashi.modules.access.crypto import decrypt_text, encrypt_text
-from kurashi.modules.access.live import LiveEvent, channel_key, console_key, notifier
+from kurashi.modules.access.live import publish_call, publish_message
 from kurashi.modules.access.media import probe_video
 from kurashi.modules.access.models import (
     Assignment,
@@ -96,10 +96,7 @@ def append_message(
                 target_seq=target_seq,
                 client_key=client_key,
             )
-            event = LiveEvent(
-                key=channel_key(channel.pk), seq=seq, frame=selectors.frame_of(message)
-            )
-            transaction.on_commit(lambda: notifier.publish(event))
+            publish_message(channel.pk, seq)  # to every process, after the commit
     except IntegrityError:
         if client_key:  # the same message sent twice at the same moment
             return Message.objects.get(channel=channel, client_key=client_key)
@@ -146,10 +143,7 @@ def _touch_call(call: Text119Call, **changes: Any) -> None:
         version=F("version") + 1, updated_at=now, **changes
     )
     call.refresh_from_db()
-    frame = f'event: calls\ndata: {{"call":"{call.public_id}","state":"{call.state}"}}\n\n'.encode()
-    for key in (console_key(call.municipality_code), console_key("*")):
-        event = LiveEvent(key=key, seq=call.version, frame=frame)
-        transaction.on_commit(lambda event=event: notifier.publish(event))  # type: ignore[misc]
+    publish_call(call.municipality_code, call=str(call.public_id), state=call.state)
 
 
 def start_text119_call(
