@@ -309,3 +309,75 @@ def test_hospital_alert_stays_on_screen_rings_until_seen_and_pushes_to_the_devic
     expect(card).to_contain_text("に確認", timeout=LIVE_TIMEOUT_MS)
     hospital_log.assert_clean()
     tablet_log.assert_clean()
+
+
+# Records when a watched element first matches, in the page's clock (the server's clock: same
+# machine), so the test measures event → screen, not the polling of the test itself.
+WATCH = """
+([selector, name]) => {
+  const seen = () => {
+    const found = document.querySelector(selector);
+    if (found && !window[name]) { window[name] = {at: Date.now(), data: {...found.dataset}}; }
+  };
+  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, attributes: true});
+  seen();
+}
+"""
+
+
+def test_watcher_escalation_reaches_the_open_board_and_the_core_hospital_within_a_second(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    """Issue 18 point 1: the 30-minute on-scene escalation is made by the watcher process
+    (`kurashi ems_escalate --loop`, started by `kurashi run`); its event must reach the boards
+    and the on-duty core hospital open in the web workers, without a reload."""
+    password = demo_credentials[1]
+    board_context, board_log = new_context(viewport={"width": 1280, "height": 900})
+    hospital_context, hospital_log = new_context()
+    tablet_context, tablet_log = new_context(**TABLET)
+    board = board_context.new_page()
+    hospital = hospital_context.new_page()
+    tablet = tablet_context.new_page()
+    log_in(board, server, "ems-coordinator", password, "/ems/board/")
+    log_in(hospital, server, "saga-univ-er", password, "/ems/hospital/saga-univ-hospital/")
+    log_in(tablet, server, "saga-fire-crew", password, "/ems/tablet/")
+    for page in (board, hospital):
+        expect(page.locator("#ems-connection")).to_have_text(
+            "ライブ接続中", timeout=LIVE_TIMEOUT_MS
+        )
+    open_case(tablet, "呼吸困難")
+    case_id = tablet.url.rstrip("/").rsplit("/", 1)[-1]
+
+    # 現着 tapped 29 min 55 s ago (the crew's tap time is kept, as from the offline queue): the
+    # board shows the case at once, and the watcher must flag it 5 s from now, by itself.
+    expect(board.locator(f"#board tr[data-case='{case_id}']")).to_have_count(
+        1, timeout=LIVE_TIMEOUT_MS
+    )
+    board.evaluate(WATCH, [f"#board tr[data-case='{case_id}'].difficult-row", "__escalated"])
+    hospital.evaluate(WATCH, ["#ems-alert:not([hidden])", "__alerted"])
+    recorded = tablet.evaluate(
+        """async (caseId) => {
+            const at = new Date(Date.now() - (30 * 60 - 5) * 1000).toISOString();
+            const body = new URLSearchParams({event: "on_scene", at,
+                csrfmiddlewaretoken: document.querySelector("[name=csrfmiddlewaretoken]").value});
+            const response = await fetch(`/ems/tablet/cases/${caseId}/timeline/`, {method: "POST",
+                body, headers: {"X-Ems-Client": "1"}, credentials: "same-origin"});
+            return response.json();
+        }""",
+        case_id,
+    )
+    assert recorded["ok"], recorded
+    row = board.locator(f"#board tr[data-case='{case_id}']")
+    expect(row).to_have_class(re.compile("difficult-row"), timeout=20_000)
+    expect(row).to_contain_text("搬送困難事案")
+    seen = board.evaluate("() => window.__escalated")
+    escalated_at = board.evaluate("(iso) => Date.parse(iso)", seen["data"]["escalatedAt"])
+    delay_ms = seen["at"] - escalated_at
+    assert 0 <= delay_ms < 1000, f"board showed the escalation {delay_ms} ms after the watcher"
+    expect(hospital.locator("#ems-alert")).to_contain_text("搬送困難事案", timeout=LIVE_TIMEOUT_MS)
+    alerted = hospital.evaluate("() => window.__alerted")
+    assert alerted["at"] - escalated_at < 1000
+    expect(tablet.locator("#case-top")).to_contain_text("搬送困難事案", timeout=LIVE_TIMEOUT_MS)
+    board_log.assert_clean()
+    hospital_log.assert_clean()
+    tablet_log.assert_clean()

@@ -892,6 +892,23 @@ def check_escalation(*, case: Case, now: datetime) -> bool:
     return True
 
 
+def next_escalation_due(*, now: datetime | None = None) -> datetime | None:
+    """When the next open case on scene reaches the scene-time threshold (None: no such case):
+    the watcher sleeps until then instead of a fixed interval, so the escalation is on time."""
+    first = (
+        Case.objects.filter(
+            state=Case.State.OPEN,
+            escalated_at__isnull=True,
+            on_scene_at__isnull=False,
+            left_scene_at__isnull=True,
+        )
+        .order_by("on_scene_at")
+        .values_list("on_scene_at", flat=True)
+        .first()
+    )
+    return None if first is None else first + timedelta(minutes=escalation_scene_minutes())
+
+
 def check_escalations(*, now: datetime | None = None) -> int:
     """Escalate every open case past the scene-time threshold (run by `kurashi ems_escalate`
     and on board renders: the scene-time rule fires without any new write)."""
