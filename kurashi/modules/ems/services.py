@@ -13,13 +13,15 @@ from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from kurashi.core.audit import record_audit
 from kurashi.core.geo import municipality_at
@@ -32,13 +34,22 @@ from kurashi.modules.ems.models import (
     AcceptanceStatus,
     Ambulance,
     ApiToken,
+    BedCapacity,
+    BedType,
     Case,
+    CaseAttachment,
+    Diversion,
     Hospital,
     HospitalDevice,
     Inquiry,
+    MassCasualtyIncident,
+    MciAllocation,
     RefusalReason,
     Severity,
     SymptomCategory,
+    TraumaMechanism,
+    Triage,
+    TriageCount,
 )
 from kurashi.modules.ems.selectors import (
     department_names,
@@ -46,6 +57,7 @@ from kurashi.modules.ems.selectors import (
     escalation_scene_minutes,
     inference_duration,
     max_parallel_requests,
+    mci_summary,
     status_validity,
 )
 from kurashi.modules.notify import public as notify_public
@@ -1009,3 +1021,392 @@ def open_case_from_text_call(
         request=request,
     )
     return str(case.public_id)
+
+
+# --- capacity and diversion (one tap each) --------------------------------------------------------
+
+
+def adjust_capacity(
+    *,
+    actor: User | None,
+    hospital: Hospital,
+    bed_type: str,
+    delta: int | None = None,
+    value: int | None = None,
+    request: HttpRequest | None = None,
+) -> BedCapacity:
+    """One tap: +1 / −1 (`delta`) or an exact number (`value`) of vacant, staffed beds."""
+    if bed_type not in BedType.values:
+        raise ValidationError({"bed_type": _("Unknown bed type.")})
+    if (delta is None) == (value is None):
+        raise ValidationError(_("Give either a change or a number of beds."))
+    if value is not None and not 0 <= value <= 999:
+        raise ValidationError({"value": _("Give a number of beds from 0 to 999.")})
+    if delta is not None and delta not in {-1, 1}:
+        raise ValidationError({"delta": _("Change one bed at a time.")})
+    now = timezone.now()
+    with transaction.atomic():
+        row, _created = BedCapacity.objects.select_for_update().get_or_create(
+            hospital=hospital, bed_type=bed_type
+        )
+        new = value if value is not None else max(0, min(999, row.available + (delta or 0)))
+        BedCapacity.objects.filter(pk=row.pk).update(
+            available=new, updated_at=now, updated_by=actor
+        )
+        row.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.capacity.set",
+            obj=hospital,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={"bed_type": bed_type, "available": new},
+        )
+        _publish(
+            "capacity",
+            [broadcast.STATUS],
+            hospital_id=hospital.pk,
+            bed_type=bed_type,
+            available=new,
+        )
+    return row
+
+
+def set_diversion(
+    *,
+    actor: User | None,
+    hospital: Hospital,
+    status: str,
+    reason: str = "",
+    hours: float | None = None,
+    request: HttpRequest | None = None,
+) -> Hospital:
+    """Ambulance traffic of the ED: normal, restricted (call first) or diverting, for `hours`
+    (then normal again by itself) — the EMResource / EDXL-HAVE status with an expiry."""
+    if status not in Diversion.values:
+        raise ValidationError({"status": _("Choose normal, restricted or diverting.")})
+    if status != Diversion.NORMAL and not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for restricting or diverting.")})
+    if hours is not None and not 0 < hours <= 72:
+        raise ValidationError({"hours": _("Give a duration of up to 72 hours.")})
+    now = timezone.now()
+    until = None
+    if status != Diversion.NORMAL:
+        until = now + timedelta(hours=hours or 4)
+    with transaction.atomic():
+        Hospital.objects.filter(pk=hospital.pk).update(
+            diversion=status,
+            diversion_reason=reason.strip()[:200] if status != Diversion.NORMAL else "",
+            diversion_until=until,
+            diversion_updated_at=now,
+        )
+        hospital.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.diversion.set",
+            obj=hospital,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={
+                "status": status,
+                "reason": reason,
+                "until": until.isoformat() if until else "",
+            },
+        )
+        _publish("status", [broadcast.STATUS], hospital_id=hospital.pk, key="diversion")
+    return hospital
+
+
+# --- structured findings and attachments ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Findings:
+    symptom_onset_at: datetime | None = None
+    cpss_face: bool | None = None
+    cpss_arm: bool | None = None
+    cpss_speech: bool | None = None
+    elvo_gaze: bool | None = None
+    elvo_cortical: bool | None = None
+    trauma_mechanism: str = ""
+
+
+def record_findings(
+    *, actor: User, case: Case, findings: Findings, request: HttpRequest | None = None
+) -> Case:
+    """The crew's structured findings (stroke scale, trauma mechanism); they re-rank the list."""
+    if findings.trauma_mechanism not in TraumaMechanism.values:
+        raise ValidationError({"trauma_mechanism": _("Unknown trauma mechanism.")})
+    now = timezone.now()
+    if findings.symptom_onset_at is not None and not (
+        now - timedelta(days=7) <= findings.symptom_onset_at <= now + timedelta(minutes=2)
+    ):
+        raise ValidationError({"symptom_onset_at": _("The onset time must be in the last 7 days.")})
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(**vars(findings))
+        case.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.case.findings",
+            obj=case,
+            organisation_id=case.fire_hq_id,
+            request=request,
+        )
+        _publish("case", _case_channels(case), case=str(case.public_id))
+        if case.destination is not None:
+            _publish(
+                "request",
+                [broadcast.hospital_channel(case.destination.organisation_id)],
+                case=str(case.public_id),
+            )
+    return case
+
+
+ATTACHMENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "PDF": "application/pdf"}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def _attachment_type(upload: UploadedFile[Any]) -> str:
+    """What the file really is (its first bytes and a full image decode), never its name."""
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        return ATTACHMENT_TYPES["PDF"]
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format or ""
+            image.load()  # a damaged or truncated image fails here
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            {"file": _("Attach a photo (JPEG or PNG) or an ECG as PDF.")}
+        ) from error
+    finally:
+        upload.seek(0)
+    if image_format not in {"JPEG", "PNG"}:
+        raise ValidationError({"file": _("Attach a photo (JPEG or PNG) or an ECG as PDF.")})
+    return ATTACHMENT_TYPES[image_format]
+
+
+def attach_to_case(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    upload: UploadedFile[Any],
+    request: HttpRequest | None = None,
+) -> CaseAttachment:
+    """A photo or ECG from the scene, for the receiving hospital (and the crew's HQ) only."""
+    if kind not in CaseAttachment.Kind.values:
+        raise ValidationError({"kind": _("Choose photo or ECG.")})
+    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": _("The file is too large (at most 10 MB).")})
+    content_type = _attachment_type(upload)
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[content_type]
+    with transaction.atomic():
+        attachment = CaseAttachment(
+            case=case,
+            kind=kind,
+            content_type=content_type,
+            size_bytes=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+        attachment.save()
+        record_audit(
+            actor=actor,
+            action="ems.attachment.add",
+            obj=case,
+            organisation_id=case.fire_hq_id,
+            request=request,
+            detail={"kind": kind, "type": content_type},
+        )
+        _publish("case", _case_channels(case), case=str(case.public_id))
+        if case.destination is not None:
+            _publish(
+                "request",
+                [broadcast.hospital_channel(case.destination.organisation_id)],
+                case=str(case.public_id),
+            )
+    return attachment
+
+
+def record_attachment_read(
+    *, actor: User, attachment: CaseAttachment, request: HttpRequest | None = None
+) -> None:
+    record_audit(
+        actor=actor,
+        action="ems.attachment.read",
+        obj=attachment.case,
+        organisation_id=attachment.case.fire_hq_id,
+        request=request,
+        detail={"attachment": attachment.pk},
+    )
+
+
+# --- mass-casualty incidents (disaster mode) -----------------------------------------------------
+
+
+def _mci_channels(allocated_hospital_orgs: Sequence[int] = ()) -> list[str]:
+    return [
+        broadcast.COORDINATOR,
+        broadcast.STATUS,
+        *(broadcast.hospital_channel(i) for i in allocated_hospital_orgs),
+    ]
+
+
+def start_incident(
+    *,
+    actor: User,
+    name: str,
+    place: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    request: HttpRequest | None = None,
+) -> MassCasualtyIncident:
+    if not name.strip():
+        raise ValidationError({"name": _("Give the incident a name.")})
+    with transaction.atomic():
+        incident = MassCasualtyIncident.objects.create(
+            name=name.strip()[:120],
+            place=place.strip()[:200],
+            latitude=latitude,
+            longitude=longitude,
+            started_by=actor,
+        )
+        record_audit(actor=actor, action="ems.mci.start", obj=incident, request=request)
+        _publish("mci", _mci_channels(), incident=str(incident.public_id))
+    return incident
+
+
+def end_incident(
+    *, actor: User, incident: MassCasualtyIncident, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        MassCasualtyIncident.objects.filter(pk=incident.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+        record_audit(actor=actor, action="ems.mci.end", obj=incident, request=request)
+        _publish("mci", _mci_channels(), incident=str(incident.public_id))
+
+
+def _require_active(incident: MassCasualtyIncident) -> None:
+    if not MassCasualtyIncident.objects.filter(pk=incident.pk, ended_at__isnull=True).exists():
+        raise ValidationError(_("This incident has ended."))
+
+
+def report_triage(
+    *,
+    actor: User,
+    incident: MassCasualtyIncident,
+    category: str,
+    method: str = TriageCount.Method.START,
+    delta: int | None = None,
+    value: int | None = None,
+    request: HttpRequest | None = None,
+) -> TriageCount:
+    """From the scene, one tap per patient triaged (+1 / −1) or the count of a category."""
+    if category not in Triage.values or method not in TriageCount.Method.values:
+        raise ValidationError(_("Unknown triage category."))
+    if (delta is None) == (value is None) or (delta is not None and delta not in {-1, 1}):
+        raise ValidationError(_("Give either a change of one or a count."))
+    if value is not None and not 0 <= value <= 999:
+        raise ValidationError({"value": _("Give a count from 0 to 999.")})
+    _require_active(incident)
+    with transaction.atomic():
+        row, _created = TriageCount.objects.select_for_update().get_or_create(
+            incident=incident, category=category, method=method
+        )
+        new = value if value is not None else max(0, row.count + (delta or 0))
+        TriageCount.objects.filter(pk=row.pk).update(
+            count=new, updated_at=timezone.now(), updated_by=actor
+        )
+        row.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.mci.triage",
+            obj=incident,
+            request=request,
+            detail={"category": category, "method": method, "count": new},
+        )
+        _publish("mci", _mci_channels(), incident=str(incident.public_id))
+    return row
+
+
+def allocate_patients(
+    *,
+    actor: User,
+    incident: MassCasualtyIncident,
+    allocations: Sequence[tuple[Hospital, str, int]],
+    request: HttpRequest | None = None,
+) -> list[MciAllocation]:
+    """The coordinator sends patients to hospitals: (hospital, triage category, count). Never
+    more living patients of a category than the scene reported and not yet allocated."""
+    _require_active(incident)
+    wanted: dict[str, int] = {}
+    for _hospital, category, count in allocations:
+        if category not in {Triage.RED, Triage.YELLOW, Triage.GREEN}:
+            raise ValidationError(_("Only living patients (red, yellow, green) are distributed."))
+        if count < 1:
+            raise ValidationError(_("Give at least one patient per hospital."))
+        wanted[category] = wanted.get(category, 0) + count
+    if not wanted:
+        raise ValidationError(_("Choose at least one hospital and a number of patients."))
+    with transaction.atomic():
+        # One distribution at a time per incident: the check below reads what is allocated.
+        MassCasualtyIncident.objects.select_for_update().filter(pk=incident.pk).update(
+            name=F("name")
+        )
+        summary = mci_summary(incident)
+        for category, count in wanted.items():
+            left = summary.unallocated.get(category, 0)
+            if count > left:
+                raise ValidationError(
+                    _("Only %(left)d %(category)s patients are left to distribute.")
+                    % {"left": left, "category": Triage(category).label}
+                )
+        created = [
+            MciAllocation.objects.create(
+                incident=incident,
+                hospital=hospital,
+                category=category,
+                patients=count,
+                allocated_by=actor,
+            )
+            for hospital, category, count in allocations
+        ]
+        record_audit(
+            actor=actor,
+            action="ems.mci.allocate",
+            obj=incident,
+            request=request,
+            detail={
+                "allocations": [
+                    [hospital.pk, category, count] for hospital, category, count in allocations
+                ]
+            },
+        )
+        _publish(
+            "mci",
+            _mci_channels(sorted({h.organisation_id for h, _c, _n in allocations})),
+            incident=str(incident.public_id),
+        )
+    return created
+
+
+def acknowledge_allocations(
+    *, actor: User, hospital: Hospital, request: HttpRequest | None = None
+) -> int:
+    with transaction.atomic():
+        count = MciAllocation.objects.filter(
+            hospital=hospital, acknowledged_at__isnull=True
+        ).update(acknowledged_at=timezone.now())
+        if count:
+            record_audit(
+                actor=actor,
+                action="ems.mci.acknowledge",
+                obj=hospital,
+                organisation_id=hospital.organisation_id,
+                request=request,
+            )
+            _publish("mci", _mci_channels([hospital.organisation_id]))
+    return count

@@ -13,10 +13,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kurashi.core.auth import authenticated_user
 from kurashi.modules.ems import selectors, services
-from kurashi.modules.ems.forms import AnswerForm, DeviceForm, OutcomeForm, StatusForm
+from kurashi.modules.ems.forms import (
+    AnswerForm,
+    CapacityForm,
+    DeviceForm,
+    DiversionForm,
+    OutcomeForm,
+    StatusForm,
+)
 from kurashi.modules.ems.models import (
     Acceptance,
     Case,
+    Diversion,
     Hospital,
     HospitalDevice,
     Inquiry,
@@ -69,6 +77,9 @@ def _context(request: HttpRequest, hospital: Hospital) -> dict[str, object]:
         "unacknowledged": [i for i in requests if i.acknowledged_at is None],
         "devices": list(selectors.hospital_devices(hospital)) if can_answer else [],
         "push_key": notify_public.web_push_public_key(),
+        "capacities": selectors.hospital_capacities(hospital),
+        "diversions": Diversion.choices,
+        "allocations": list(selectors.allocations_for(hospital)) if can_answer else [],
         "arrivals": list(selectors.recent_arrivals_for(hospital, now=now)),
         "reasons": RefusalReason.choices,
         "severities": Severity.choices,
@@ -96,6 +107,8 @@ def hospital_view(request: HttpRequest, slug: str) -> HttpResponse:
         "requests": "ems/hospital/_requests.html",
         "statuses": "ems/hospital/_statuses.html",
         "devices": "ems/hospital/_devices.html",
+        "capacity": "ems/hospital/_capacity.html",
+        "mci": "ems/hospital/_mci.html",
     }.get(request.GET.get("partial") or "", "ems/hospital/screen.html")
     return render(request, template, context)
 
@@ -126,6 +139,10 @@ def hospital_case_view(request: HttpRequest, slug: str, public_id: str) -> HttpR
             "case": case,
             "inquiry": pending,
             "medical_notes": services.open_notes(case.handover_notes_sealed),
+            "needs": selectors.case_needs(case),
+            "attachments": selectors.case_attachments(case)
+            if selectors.can_see_attachments(user, case)
+            else [],
             "reasons": RefusalReason.choices,
             "can_answer": True,
         },
@@ -282,3 +299,68 @@ def device_remove_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         raise Http404
     services.remove_device(actor=user, device=device, request=request)
     return done(request, _("Device removed."), reverse("ems:hospital", args=[slug]))
+
+
+def _managing_hospital(request: HttpRequest, slug: str) -> Hospital:
+    hospital = _hospital_for(request, slug)
+    if not selectors.can_manage_hospital(request.user, hospital):
+        raise PermissionDenied(selectors.MANAGE_ACCEPTANCE)
+    return hospital
+
+
+@login_required
+@require_POST
+def capacity_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """One tap: one bed more or less of a type, or the exact number."""
+    user = authenticated_user(request)
+    hospital = _managing_hospital(request, slug)
+    to = reverse("ems:hospital", args=[slug])
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        row = services.adjust_capacity(
+            actor=user,
+            hospital=hospital,
+            bed_type=form.cleaned_data["bed_type"],
+            delta=form.cleaned_data["delta"],
+            value=form.cleaned_data["value"],
+            request=request,
+        )
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(
+        request,
+        _("%(beds)s: %(count)d free.")
+        % {"beds": row.get_bed_type_display(), "count": row.available},
+        to,
+    )
+
+
+@login_required
+@require_POST
+def diversion_view(request: HttpRequest, slug: str) -> HttpResponse:
+    user = authenticated_user(request)
+    hospital = _managing_hospital(request, slug)
+    to = reverse("ems:hospital", args=[slug])
+    form = DiversionForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        services.set_diversion(actor=user, hospital=hospital, request=request, **form.cleaned_data)
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(request, _("Ambulance traffic updated."), to)
+
+
+@login_required
+@require_POST
+def mci_acknowledge_view(request: HttpRequest, slug: str) -> HttpResponse:
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    count = services.acknowledge_allocations(actor=user, hospital=hospital, request=request)
+    return done(
+        request,
+        _("%(count)d patient allocations acknowledged.") % {"count": count},
+        reverse("ems:hospital", args=[slug]),
+    )

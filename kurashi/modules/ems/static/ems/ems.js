@@ -281,7 +281,7 @@
       setConnection(false);
       startPolling(); /* EventSource keeps retrying; polling covers the gap */
     });
-    ["status", "request", "case", "escalation"].forEach(function (kind) {
+    ["status", "request", "case", "escalation", "capacity", "mci"].forEach(function (kind) {
       source.addEventListener(kind, function (event) { onEvent(kind, event); });
     });
     live.dataset.connected = "1";
