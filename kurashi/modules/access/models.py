@@ -158,6 +158,10 @@ class Text119Call(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     ems_case_id = models.CharField(max_length=64, blank=True)
+    # A practice call (Net119's 訓練通報): answered by a scripted trainer, never shown to a fire
+    # headquarters' console.
+    is_practice = models.BooleanField(default=False)
+    practice_step = models.PositiveSmallIntegerField(default=0)
     # Bumped on every change the console must show (its cheap "anything new?" poll).
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)

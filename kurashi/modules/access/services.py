@@ -157,9 +157,11 @@ def start_text119_call(
     position_corrected: bool = False,
     municipality_code: str = "",
     address_note: str = "",
+    practice: bool = False,
     request: HttpRequest | None = None,
 ) -> tuple[Text119Call, bool]:
-    """Place a text-119 call. The position decides the municipality (and so the fire HQ that
+    """Place a text-119 call (or, with `practice`, a practice call a scripted trainer answers and
+    no fire headquarters sees). The position decides the municipality (and so the fire HQ that
     receives it); without a usable position the caller's choice, else the registered address.
     Re-sending the same client_key (weak connection) returns the first call."""
     profile = selectors.get_profile(caller)
@@ -214,10 +216,14 @@ def start_text119_call(
                 municipality_code=code,
                 address_note=address_note.strip()[:200],
                 channel=Channel.objects.create(kind=Channel.Kind.CALL),
+                is_practice=practice,
             )
             append_message(
                 channel=call.channel, kind=Message.Kind.SYSTEM, role="system", body="created"
             )
+            if practice:
+                _start_practice(call)
+                return call, True
             record_audit(
                 actor=caller,
                 action="access.text119.call",
@@ -278,6 +284,10 @@ def post_call_message(
         _require_dispatcher(actor, call)
     elif call.caller_id != actor.pk:
         raise PermissionDenied("not your call")
+    if client_key and (
+        stored := Message.objects.filter(channel=call.channel, client_key=client_key[:64]).first()
+    ):
+        return stored  # a re-sent message (weak connection) is the one already stored
     if call.state == Text119Call.State.CLOSED:
         raise ValidationError(_("This call has ended."))
     with transaction.atomic():
@@ -288,7 +298,11 @@ def post_call_message(
             if call.state == Text119Call.State.RECEIVED:
                 Text119Call.objects.filter(pk=call.pk).update(state=Text119Call.State.CHATTING)
                 _touch_call(call)
-        return append_message(
+        replayed = (
+            bool(client_key)
+            and Message.objects.filter(channel=call.channel, client_key=client_key[:64]).exists()
+        )
+        message = append_message(
             channel=call.channel,
             kind=Message.Kind.TEXT,
             role="dispatcher" if as_dispatcher else "caller",
@@ -296,6 +310,85 @@ def post_call_message(
             body=text,
             client_key=client_key,
         )
+        if call.is_practice and not as_dispatcher and not replayed:
+            _practice_step(call)
+        return message
+
+
+def _start_practice(call: Text119Call) -> None:
+    """A practice call is received at once by the trainer, who asks its first question."""
+    Text119Call.objects.filter(pk=call.pk).update(
+        state=Text119Call.State.RECEIVED, received_at=timezone.now(), practice_step=0
+    )
+    append_message(channel=call.channel, kind=Message.Kind.SYSTEM, role="system", body="received")
+    _practice_step(call)
+
+
+def _practice_step(call: Text119Call) -> None:
+    """The trainer's next question after each answer; after the last one the practice ends."""
+    step = Text119Call.objects.values_list("practice_step", flat=True).get(pk=call.pk)
+    if step >= len(selectors.PRACTICE_SCRIPT):
+        return
+    append_message(
+        channel=call.channel,
+        kind=Message.Kind.TEXT,
+        role="dispatcher",
+        body=str(selectors.PRACTICE_SCRIPT[step]),
+    )
+    changes: dict[str, Any] = {"practice_step": step + 1, "state": Text119Call.State.CHATTING}
+    if step + 1 == len(selectors.PRACTICE_SCRIPT):
+        changes.update(state=Text119Call.State.CLOSED, closed_at=timezone.now())
+        append_message(channel=call.channel, kind=Message.Kind.SYSTEM, role="system", body="closed")
+    Text119Call.objects.filter(pk=call.pk).update(**changes)
+    call.refresh_from_db()
+
+
+def reroute_text119_call(
+    *,
+    actor: User,
+    call: Text119Call,
+    municipality_code: str,
+    request: HttpRequest | None = None,
+) -> str:
+    """The caller is elsewhere than the position said (learnt in the chat): the call moves to
+    the fire headquarters covering `municipality_code`, which receives it anew. Returns the name
+    of that headquarters."""
+    _require_dispatcher(actor, call)
+    if call.state in {Text119Call.State.CLOSED, Text119Call.State.DISPATCHED}:
+        raise ValidationError(_("A dispatched or closed call is not transferred."))
+    if municipality_code == call.municipality_code:
+        raise ValidationError({"municipality_code": _("The call is already routed there.")})
+    if not Municipality.objects.filter(code=municipality_code).exists():
+        raise ValidationError({"municipality_code": _("Choose a municipality of Saga Prefecture.")})
+    headquarters = selectors.covering_fire_hqs(municipality_code)
+    if not headquarters:
+        raise ValidationError(_("No fire headquarters covers this municipality."))
+    previous = call.municipality_code
+    with transaction.atomic():
+        append_message(
+            channel=call.channel,
+            kind=Message.Kind.SYSTEM,
+            role="system",
+            body=f"transferred:{headquarters[0]}",
+        )
+        record_audit(
+            actor=actor,
+            action="access.text119.transfer",
+            obj=call,
+            municipality_code=previous,
+            request=request,
+            detail={"from": previous, "to": municipality_code},
+        )
+        _touch_call(
+            call,
+            municipality_code=municipality_code,
+            position_source=Text119Call.PositionSource.MANUAL,
+            state=Text119Call.State.CREATED,
+            received_at=None,
+            received_by=None,
+        )
+        publish_call(previous, call=str(call.public_id), state=call.state)  # the old console
+    return headquarters[0]
 
 
 def close_text119_call(

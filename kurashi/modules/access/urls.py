@@ -24,6 +24,11 @@ urlpatterns = [
     path("119/console/events/", text119.console_events_view, name="console-events"),
     path("119/console/calls/<uuid:public_id>/", text119.console_call_view, name="console-call"),
     path(
+        "119/console/calls/<uuid:public_id>/transfer/",
+        text119.console_transfer_view,
+        name="console-transfer",
+    ),
+    path(
         "119/console/calls/<uuid:public_id>/receive/",
         text119.console_receive_view,
         name="console-receive",
