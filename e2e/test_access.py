@@ -251,11 +251,28 @@ def test_live_pages_have_no_axe_violation(
     caller.get_by_role("button", name="会話を始める").click()
     caller.wait_for_url(re.compile(r"/access/relay/[0-9a-f-]+/$"))
     run_axe(caller, "relay chat")
+    # A practice call: answered by the trainer at once and live, never by the fire HQ.
+    caller.goto("/access/119/")
+    caller.get_by_role("button", name="練習の通報をする").click()
+    caller.wait_for_url(re.compile(r"/access/119/calls/[0-9a-f-]+/$"))
+    expect(caller.locator(".practice-banner")).to_be_visible()
+    expect(caller.locator("[data-messages] .msg--dispatcher")).to_have_count(1)
+    run_axe(caller, "practice call page")
+    expect(caller.locator("[data-live-status]")).to_contain_text("接続中", timeout=LIVE_TIMEOUT_MS)
+    caller.get_by_role("button", name="はい", exact=True).click()
+    expect(caller.locator("[data-messages] .msg--dispatcher")).to_have_count(
+        2, timeout=LIVE_TIMEOUT_MS
+    )
+    expect(caller.locator("[data-messages] .msg--dispatcher").last).to_contain_text("【練習】")
     caller_log.assert_clean()
 
     staff_context, staff_log = new_context()
     staff = staff_context.new_page()
     log_in(staff, server, "saga-119-dispatcher", password, f"/access/119/console/calls/{call_path}")
+    # The caller's position on the map (Leaflet; the GSI tiles are aborted in tests).
+    expect(staff.locator("#call-map")).to_have_attribute("data-ready", "1")
+    expect(staff.locator("#call-map .call-map__caller")).to_have_count(1)
+    expect(staff.locator("#call-routing")).to_contain_text("佐賀広域消防局")
     run_axe(staff, "console call page")
     log_in(staff, server, "access-captioner", password, "/access/captions/")
     session_link = staff.get_by_role("link", name=re.compile("デモ"))

@@ -381,3 +381,74 @@ def test_watcher_escalation_reaches_the_open_board_and_the_core_hospital_within_
     board_log.assert_clean()
     hospital_log.assert_clean()
     tablet_log.assert_clean()
+
+
+def test_mass_casualty_incident_with_twenty_patients_is_tallied_and_distributed(
+    server: str, new_context: ContextFactory, demo_credentials: tuple[list[str], str]
+) -> None:
+    """Disaster mode end to end: the coordinator starts it, a crew tallies 20 patients at the
+    scene in one tap each (START), the coordinator's board follows live, takes the suggested
+    distribution and sends it; a critical care centre sees its red patients coming."""
+    password = demo_credentials[1]
+    coordinator_context, coordinator_log = new_context(viewport={"width": 1280, "height": 900})
+    tablet_context, tablet_log = new_context(**IPAD_PORTRAIT)
+    hospital_context, hospital_log = new_context()
+    coordinator = coordinator_context.new_page()
+    tablet = tablet_context.new_page()
+    hospital = hospital_context.new_page()
+    log_in(coordinator, server, "ems-coordinator", password, "/ems/mci/")
+    run_axe(coordinator, "disaster mode list")
+    coordinator.get_by_label("事案名").fill("e2e 高速道路多重事故")
+    # The scene is next to 好生館: the nearest critical care centre gets the red patients.
+    coordinator.get_by_label("緯度").fill("33.2300")
+    coordinator.get_by_label("経度").fill("130.2650")
+    coordinator.get_by_role("button", name="開始", exact=True).click()
+    coordinator.wait_for_url(re.compile(r"/ems/mci/[0-9a-f-]+/$"))
+    expect(coordinator.locator("#ems-connection")).to_have_text(
+        "ライブ接続中", timeout=LIVE_TIMEOUT_MS
+    )
+    log_in(hospital, server, "koseikan-staff", password, "/ems/hospital/koseikan/")
+
+    log_in(tablet, server, "saga-fire-crew", password, "/ems/tablet/")
+    tablet.get_by_role("link", name=re.compile("e2e 高速道路多重事故")).click()
+    tablet.wait_for_url(re.compile(r"/scene/$"))
+    expect(tablet.locator("#ems-connection")).to_have_text("ライブ接続中", timeout=LIVE_TIMEOUT_MS)
+    assert_glove_sized(tablet, "triage tally")
+    run_axe(tablet, "triage tally")
+    tally = {"red": 4, "yellow": 6, "green": 9, "black": 1}
+    for category, count in tally.items():
+        plus = tablet.locator(f"[data-key='{category}-start'] button[value='1']")
+        for number in range(1, count + 1):
+            plus.click()
+            expect(tablet.locator(f"[data-count='{category}-start']")).to_have_text(
+                str(number), timeout=LIVE_TIMEOUT_MS
+            )
+    expect(tablet.locator("#tally-heading")).to_contain_text("20")
+
+    # The coordinator's board followed without a reload.
+    expect(coordinator.locator("#triage-heading")).to_contain_text("20", timeout=LIVE_TIMEOUT_MS)
+    for category, count in tally.items():
+        expect(coordinator.locator(f"tr[data-category='{category}'] [data-reported]")).to_have_text(
+            str(count)
+        )
+    coordinator.get_by_role("link", name="空床から振り分け案を作る").click()
+    expect(coordinator.locator("#distribute-heading")).to_be_visible()
+    expect(coordinator.locator("#mci-board")).to_contain_text("振り分け案：19人")
+    run_axe(coordinator, "disaster mode board with a suggestion")
+    coordinator.get_by_role("button", name="この振り分けで搬送先を決定").click()
+    for category in ("red", "yellow", "green"):
+        expect(coordinator.locator(f"tr[data-category='{category}'] [data-left]")).to_have_text(
+            "0", timeout=LIVE_TIMEOUT_MS
+        )
+        expect(
+            coordinator.locator(f"tr[data-category='{category}'] [data-allocated]")
+        ).to_have_text(str(tally[category]))
+
+    # A critical care centre sees its red patients coming, live.
+    red = hospital.locator("#mci .allocation--red")
+    expect(red.first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    assert sum(int(n) for n in red.evaluate_all("els => els.map(e => e.dataset.patients)")) >= 1
+    run_axe(hospital, "hospital screen in disaster mode")
+    coordinator_log.assert_clean()
+    tablet_log.assert_clean()
+    hospital_log.assert_clean()
