@@ -237,7 +237,8 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))
     figures: dict[str, object] = {"bench": "ems", **environment(), "web_workers": args.web_workers}
-    with bench_server(web_workers=args.web_workers) as server:
+    # A shared, loaded machine can need minutes to start two workers and the watchers.
+    with bench_server(web_workers=args.web_workers, startup_timeout=300) as server:
         progress("adding 40 hospitals (60 in all), a crew session and a hospital token ...")
         setup = json.loads(server.manage("shell", "-c", SETUP).strip().splitlines()[-1])
         figures["hospitals"] = setup["hospitals"]
