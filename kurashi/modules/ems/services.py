@@ -617,10 +617,6 @@ def answer_request(
     with transaction.atomic():
         if Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).count() != 1:
             return Answer("already_answered")
-        # An answer is also the acknowledgement of the alert (if nobody had pressed it).
-        Inquiry.objects.filter(pk=inquiry.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=actor
-        )
         if accept:
             if not _claim_destination(case=case, inquiry=inquiry, actor=actor, now=now):
                 Inquiry.objects.filter(pk=inquiry.pk, result=Inquiry.Result.PENDING).update(
@@ -644,6 +640,12 @@ def answer_request(
                 now=now,
             )
             outcome = "refused"
+        # An answer is also the acknowledgement of the alert (if nobody had pressed it). Written
+        # after the decision: the case row is locked first in every path, so two hospitals
+        # accepting at once never lock the same rows in the opposite order (PostgreSQL deadlock).
+        Inquiry.objects.filter(pk=inquiry.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
         record_audit(
             actor=actor,
             action=f"ems.request.{outcome}",
