@@ -64,7 +64,7 @@ def kurashi_server() -> Iterator[RunningServer]:
     try:
         # VAPID keys so that Web Push to a test receiver works (kurashi.testing.push).
         with start_server(
-            db_prefix="kurashi_e2e", startup_timeout=60.0, extra_env=vapid_keys()
+            db_prefix="kurashi_e2e", startup_timeout=240.0, extra_env=vapid_keys()
         ) as running:
             yield running
     except ServerError as error:
