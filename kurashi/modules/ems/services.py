@@ -902,6 +902,7 @@ def check_escalation(*, case: Case, now: datetime) -> bool:
         case=str(case.public_id),
         reason=reason,
         inquiries=inquiries,
+        escalated_at=case.escalated_at.isoformat() if case.escalated_at else "",
     )
     return True
 

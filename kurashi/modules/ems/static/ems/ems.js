@@ -244,8 +244,33 @@
       data = {};
     }
     refreshKind(kind); /* a new request refreshes the hospital's banner: wireAlarm() rings */
+    if (kind === "escalation") {
+      markEscalated(data);
+    }
     if (kind === "escalation" && alertBox) {
       showAlert(strings.textEscalation);
+    }
+  }
+
+  /* The event itself says which case became 搬送困難事案: the board marks its row at once,
+     before the region's refresh (a fetch and a render) arrives with the rest. */
+  function markEscalated(data) {
+    if (!data.case || !window.CSS || !CSS.escape) {
+      return;
+    }
+    var row = document.querySelector("#board tr[data-case='" + CSS.escape(data.case) + "']");
+    if (!row || row.classList.contains("difficult-row")) {
+      return;
+    }
+    row.dataset.escalatedAt = data.escalated_at || "";
+    row.classList.add("difficult-row");
+    var state = row.cells[4];
+    if (state) {
+      var mark = document.createElement("strong");
+      mark.className = "inferred";
+      mark.textContent = strings.textDifficult || "";
+      state.appendChild(document.createElement("br"));
+      state.appendChild(mark);
     }
   }
 
