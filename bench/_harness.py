@@ -37,9 +37,11 @@ def progress(message: str) -> None:
 
 
 @contextlib.contextmanager
-def bench_server(web_workers: int = 1) -> Iterator[RunningServer]:
+def bench_server(web_workers: int = 1, startup_timeout: float = 60.0) -> Iterator[RunningServer]:
     progress(f"starting the server (migrate, demo, run --web-workers {web_workers}) ...")
-    with start_server(web_workers=web_workers, db_prefix="kurashi_bench") as server:
+    with start_server(
+        web_workers=web_workers, db_prefix="kurashi_bench", startup_timeout=startup_timeout
+    ) as server:
         steps = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in server.timings.items())
         progress(f"server up at {server.base_url} on {server.database} ({steps})")
         yield server

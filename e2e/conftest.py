@@ -30,6 +30,7 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
+from kurashi.testing.push import vapid_keys
 from kurashi.testing.server import RunningServer, ServerError, start_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -61,7 +62,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def kurashi_server() -> Iterator[RunningServer]:
     failure = None
     try:
-        with start_server(db_prefix="kurashi_e2e", startup_timeout=60.0) as running:
+        # VAPID keys so that Web Push to a test receiver works (kurashi.testing.push).
+        with start_server(
+            db_prefix="kurashi_e2e", startup_timeout=240.0, extra_env=vapid_keys()
+        ) as running:
             yield running
     except ServerError as error:
         failure = str(error)

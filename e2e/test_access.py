@@ -22,8 +22,23 @@ PHONE = {
     "has_touch": True,
     "permissions": ["geolocation"],
     "geolocation": {"latitude": 33.2494, "longitude": 130.2988, "accuracy": 25},  # 佐賀市役所
+    # Many phones, kiosks and visitors' devices keep a clock zone other than Japan's: the page
+    # must show Asia/Tokyo whatever the device says (issue 18 point 2).
+    "timezone_id": "UTC",
 }
 LIVE_TIMEOUT_MS = 10_000
+
+
+def assert_times_in_asia_tokyo(page: Page) -> None:
+    """Every chat time on the page — rendered by the server or appended live — is the
+    Asia/Tokyo wall time of its own +09:00 timestamp."""
+    stamps = page.locator("[data-messages] time.msg__time").evaluate_all(
+        "nodes => nodes.map(n => [n.getAttribute('datetime'), n.textContent])"
+    )
+    assert stamps
+    for iso, shown in stamps:
+        assert iso.endswith("+09:00"), iso
+        assert shown == iso[11:19], (iso, shown)
 
 
 def place_call(caller: Page) -> None:
@@ -38,7 +53,7 @@ def test_text119_call_reaches_the_console_live_and_they_chat(
 ) -> None:
     password = demo_credentials[1]
     caller_context, caller_log = new_context(**PHONE)
-    console_context, console_log = new_context()
+    console_context, console_log = new_context(timezone_id="UTC")
     caller = caller_context.new_page()
     console = console_context.new_page()
     log_in(console, server, "saga-119-dispatcher", password, "/access/119/console/")
@@ -109,6 +124,8 @@ def test_text119_call_reaches_the_console_live_and_they_chat(
     expect(console.locator("[data-messages] .msg--caller .msg__body")).to_have_text(
         ["はい", "佐賀市役所の前です", "二人います"], timeout=LIVE_TIMEOUT_MS
     )
+    assert_times_in_asia_tokyo(caller)
+    assert_times_in_asia_tokyo(console)
     caller_log.assert_clean()
     console_log.assert_clean()
 
@@ -234,11 +251,28 @@ def test_live_pages_have_no_axe_violation(
     caller.get_by_role("button", name="会話を始める").click()
     caller.wait_for_url(re.compile(r"/access/relay/[0-9a-f-]+/$"))
     run_axe(caller, "relay chat")
+    # A practice call: answered by the trainer at once and live, never by the fire HQ.
+    caller.goto("/access/119/")
+    caller.get_by_role("button", name="練習の通報をする").click()
+    caller.wait_for_url(re.compile(r"/access/119/calls/[0-9a-f-]+/$"))
+    expect(caller.locator(".practice-banner")).to_be_visible()
+    expect(caller.locator("[data-messages] .msg--dispatcher")).to_have_count(1)
+    run_axe(caller, "practice call page")
+    expect(caller.locator("[data-live-status]")).to_contain_text("接続中", timeout=LIVE_TIMEOUT_MS)
+    caller.get_by_role("button", name="はい", exact=True).click()
+    expect(caller.locator("[data-messages] .msg--dispatcher")).to_have_count(
+        2, timeout=LIVE_TIMEOUT_MS
+    )
+    expect(caller.locator("[data-messages] .msg--dispatcher").last).to_contain_text("【練習】")
     caller_log.assert_clean()
 
     staff_context, staff_log = new_context()
     staff = staff_context.new_page()
     log_in(staff, server, "saga-119-dispatcher", password, f"/access/119/console/calls/{call_path}")
+    # The caller's position on the map (Leaflet; the GSI tiles are aborted in tests).
+    expect(staff.locator("#call-map")).to_have_attribute("data-ready", "1")
+    expect(staff.locator("#call-map .call-map__caller")).to_have_count(1)
+    expect(staff.locator("#call-routing")).to_contain_text("佐賀広域消防局")
     run_axe(staff, "console call page")
     log_in(staff, server, "access-captioner", password, "/access/captions/")
     session_link = staff.get_by_role("link", name=re.compile("デモ"))

@@ -161,6 +161,12 @@ HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
 LIVE_EVENTS_POLL_SECONDS = env_int("LIVE_EVENTS_POLL_MS", 100) / 1000
 LIVE_EVENTS_RETENTION_SECONDS = env_int("LIVE_EVENTS_RETENTION_SECONDS", 3600)
 
+# --- live events (kurashi/core/events.py) ---------------------------------------------------------
+# SQLite: how often a process with open live screens reads the bus for other processes' events
+# (PostgreSQL is told at once by LISTEN/NOTIFY). Events are kept this long for resuming streams.
+LIVE_EVENTS_POLL_SECONDS = env_int("LIVE_EVENTS_POLL_MS", 100) / 1000
+LIVE_EVENTS_RETENTION_SECONDS = env_int("LIVE_EVENTS_RETENTION_SECONDS", 3600)
+
 # --- caches ---------------------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith("redis://"):
@@ -293,7 +299,7 @@ EMS_SSE_MAX_SECONDS = env_int("EMS_SSE_MAX_SECONDS", 300)
 # `kurashi run` starts `kurashi ems_escalate --loop` and /healthz watches its heartbeat.
 EMS_ESCALATION_WATCHER_ENABLED = env_bool("EMS_ESCALATION_WATCHER_ENABLED", True)
 # How often the watcher looks for cases past the on-scene threshold (seconds, at least 5).
-EMS_ESCALATION_INTERVAL_SECONDS = env_int("EMS_ESCALATION_INTERVAL_SECONDS", 30)
+EMS_ESCALATION_INTERVAL_SECONDS = env_int("EMS_ESCALATION_INTERVAL_SECONDS", 5)
 
 # --- online services: forms and case workflow (plan 4.1, 4.3, 3.1) ----------------------------
 # The fake identity (GビズID, デジタル認証アプリ) and payment providers serve their own pages for the

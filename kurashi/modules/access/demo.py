@@ -18,6 +18,7 @@ from kurashi.modules.access.models import Availability, CaptionSession, Interpre
 
 Progress = Callable[[int, int], None]
 DATA = Path(__file__).resolve().parent / "data" / "demo_interpreters.json"
+DEMO_START_HOUR = 8  # demo interpreters take work 08:00–18:00 Asia/Tokyo
 
 ROLES = (
     RoleSpec(
@@ -34,6 +35,12 @@ ROLES = (
     ),
     RoleSpec("access-captioner", "要約筆記者", "Captioner", ("access.caption",)),
     RoleSpec(
+        "access-publisher",
+        "広報担当（動画の確認）",
+        "Publisher (reviews videos)",
+        ("access.publish_videos",),
+    ),
+    RoleSpec(
         "access-relay-operator", "文字リレーオペレーター", "Relay operator", ("access.relay",)
     ),
 )
@@ -43,6 +50,7 @@ STAFF = (
     ("access-captioner", "要約筆記者 A", "saga-deaf-centre", "access-captioner"),
     ("access-captioner-2", "要約筆記者 B", "saga-deaf-centre", "access-captioner"),
     ("relay-operator", "文字リレー オペレーター", "saga-deaf-centre", "access-relay-operator"),
+    ("access-video-reviewer", "サポートセンター 広報担当", "saga-deaf-centre", "access-publisher"),
 )
 
 
@@ -71,7 +79,9 @@ def load_demo(progress: Progress) -> int:
         user = ensure_demo_account(username=username, display_name=display_name)
         add_membership(actor=None, user=user, organisation=organisation, role=roles[role])
         users[username] = user
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Local midnight: the demo interpreters work 08:00–18:00 in Saga (a UTC midnight made them
+    # available 17:00–03:00 JST).
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     for entry in data["interpreters"]:
         interpreter, created = Interpreter.objects.update_or_create(
             name=entry["name"],
@@ -82,9 +92,11 @@ def load_demo(progress: Progress) -> int:
                 "max_per_month": entry["max_per_month"],
             },
         )
-        if created:
+        if created or _has_night_windows(interpreter):
+            # Also repairs what older demo loads stored (windows starting 17:00 JST).
+            interpreter.availabilities.all().delete()
             for day in range(60):
-                start = now.replace(hour=0) + timedelta(days=day, hours=8)
+                start = today + timedelta(days=day, hours=DEMO_START_HOUR)
                 Availability.objects.create(
                     interpreter=interpreter, starts_at=start, ends_at=start + timedelta(hours=10)
                 )
@@ -100,6 +112,7 @@ def load_demo(progress: Progress) -> int:
             address="佐賀市城内1丁目1-59",
             hearing="ろう（音声での会話はできません）",
             medical_notes="高血圧（降圧薬服用中）",
+            shares_medical_notes=True,
             contacts="佐賀 花子（妻） hanako@demo.kurashi.invalid",
         ),
     )
@@ -120,3 +133,8 @@ def load_demo(progress: Progress) -> int:
     done += 1
     progress(done, steps)
     return done
+
+
+def _has_night_windows(interpreter: Interpreter) -> bool:
+    first = interpreter.availabilities.order_by("starts_at").first()
+    return first is not None and timezone.localtime(first.starts_at).hour != DEMO_START_HOUR

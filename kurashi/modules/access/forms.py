@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kurashi.modules.access import media
 from kurashi.modules.access.models import Mode, Text119Call
 from kurashi.modules.access.selectors import municipality_choices
 
@@ -64,6 +65,16 @@ class ProfileForm(MunicipalityFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("Stored encrypted; shown only to the fire headquarters during your call."),
+    )
+    shares_medical_notes = forms.BooleanField(
+        label=_(
+            "When an ambulance comes, the fire headquarters may pass my medical notes on to the "
+            "ambulance crew and the receiving hospital"
+        ),
+        required=False,
+        help_text=_(
+            "Without this, only your address, position and how to communicate are passed on."
+        ),
     )
     contacts = forms.CharField(
         label=_("Emergency contacts (name, relation, e-mail or fax)"),
@@ -185,5 +196,32 @@ class VideoNoticeForm(forms.Form):
     text = forms.CharField(
         label=_("Full text of the notice"), widget=forms.Textarea(attrs={"rows": 5})
     )
-    video = forms.FileField(label=_("Sign-language video (MP4 or WebM)"))
-    captions = forms.FileField(label=_("Captions (WebVTT)"))
+    video = forms.FileField(
+        label=_("Sign-language video (MP4 or WebM)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/webm"}),
+    )
+    captions = forms.FileField(
+        label=_("Captions (WebVTT)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".vtt,text/vtt"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["video"].help_text = _(
+            "MP4 (H.264 or AV1) or WebM (VP8, VP9 or AV1), at most %(mb)d MB and %(minutes)d "
+            "minutes. Another publisher reviews it before it is public."
+        ) % {"mb": media.max_bytes() // (1024 * 1024), "minutes": media.max_seconds() // 60}
+
+
+class VideoReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("publish", _("Publish")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note to the uploader (required to reject)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -24,6 +24,9 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
+
+from kurashi.core import events
 
 from kurashi.core import events
 
@@ -76,13 +79,18 @@ def message_frame(
     created_at: datetime,
     author: str = "",
 ) -> bytes:
+    # Times go out in the installation's time zone (Asia/Tokyo), already formatted: the page
+    # shows `time` as it is, so a browser or tablet whose clock is set to UTC (or to a visitor's
+    # home zone) still shows the same time as the rest of the platform.
+    local = timezone.localtime(created_at)
     payload = {
         "seq": seq,
         "kind": kind,
         "role": role,
         "body": body,
         "target": target_seq,
-        "at": created_at.isoformat(),
+        "at": local.isoformat(),
+        "time": f"{local:%H:%M:%S}",
         "author": author,
     }
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

@@ -97,6 +97,12 @@ class Text119Profile(models.Model):
     medical_notes_encrypted = models.TextField(blank=True)
     contacts = models.TextField(_("emergency contacts"), blank=True)
     hearing = models.CharField(_("hearing / speech"), max_length=100, blank=True)
+    # Consent to pass the medical notes on with the EMS case (crew and receiving hospital): 要配慮
+    # 個人情報 leaves the fire HQ only when the resident said so, when registering.
+    shares_medical_notes = models.BooleanField(
+        _("share my medical notes with the ambulance crew and the receiving hospital"),
+        default=False,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -152,6 +158,10 @@ class Text119Call(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     ems_case_id = models.CharField(max_length=64, blank=True)
+    # A practice call (Net119's 訓練通報): answered by a scripted trainer, never shown to a fire
+    # headquarters' console.
+    is_practice = models.BooleanField(default=False)
+    practice_step = models.PositiveSmallIntegerField(default=0)
     # Bumped on every change the console must show (its cheap "anything new?" poll).
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -399,17 +409,36 @@ class Notification(models.Model):
 
 
 class VideoNotice(models.Model):
-    """A notice in sign language: the video, its WebVTT captions and the full text."""
+    """A notice in sign language: the video, its WebVTT captions and the full text. An upload
+    waits for a second publisher's review before anyone else can see it (four eyes)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
 
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text of the notice"))
     video = models.FileField(_("video (MP4 or WebM)"), upload_to="access/videos/")
     captions = models.FileField(_("captions (WebVTT)"), upload_to="access/captions/")
-    is_published = models.BooleanField(_("published"), default=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # What the file really is (access/media.py), shown to the reviewer.
+    container = models.CharField(max_length=8, blank=True)
+    video_codec = models.CharField(max_length=20, blank=True)
+    audio_codec = models.CharField(max_length=20, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    duration_seconds = models.FloatField(default=0)
+    size_bytes = models.PositiveBigIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at"]

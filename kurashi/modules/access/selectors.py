@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kurashi.core.models import Municipality, User
+from kurashi.core.models import Municipality, Organisation, User
 from kurashi.core.permissions import grant_for, has_permission, has_permission_anywhere
 from kurashi.modules.access.live import console_key, message_frame
 from kurashi.modules.access.models import (
@@ -109,9 +109,35 @@ def is_dispatcher(user: AnyUser) -> bool:
 
 
 def dispatcher_calls(user: AnyUser) -> QuerySet[Text119Call]:
-    """Calls in the areas where `user` receives text 119 (their fire HQ's jurisdiction)."""
+    """Calls in the areas where `user` receives text 119 (their fire HQ's jurisdiction); practice
+    calls never reach a console."""
     grant = grant_for(user, RECEIVE_119)
-    return Text119Call.objects.filter(grant.as_q(municipality_field="municipality_code"))
+    return Text119Call.objects.filter(
+        grant.as_q(municipality_field="municipality_code"), is_practice=False
+    )
+
+
+def covering_fire_hqs(municipality_code: str) -> list[str]:
+    """The fire headquarters whose jurisdiction covers a municipality: where a call from a
+    position in it is routed (the municipality comes from core's municipality_at)."""
+    return list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.FIRE_HQ, is_active=True, jurisdiction__code=municipality_code
+        )
+        .order_by("pk")
+        .values_list("name_ja", flat=True)
+    )
+
+
+# The trainer's questions of a practice call, in order (one after each answer of the caller).
+PRACTICE_SCRIPT = (
+    _("PRACTICE: this is a practice call. Is it a fire or do you need an ambulance?"),
+    _("PRACTICE: is the position shown on your screen correct? If not, write where you are."),
+    _("PRACTICE: is the person conscious? Answer with the buttons or in words."),
+    _(
+        "PRACTICE: well done. In a real call an ambulance would now be on its way. The practice ends."
+    ),
+)
 
 
 def console_calls(user: AnyUser) -> list[Text119Call]:
@@ -485,7 +511,18 @@ def list_notifications(user: AnyUser, limit: int = 20) -> list[Notification]:
 
 
 def published_videos() -> QuerySet[VideoNotice]:
-    return VideoNotice.objects.filter(is_published=True)
+    return VideoNotice.objects.filter(state=VideoNotice.State.PUBLISHED)
+
+
+def videos_for_review() -> QuerySet[VideoNotice]:
+    return VideoNotice.objects.filter(state=VideoNotice.State.PENDING).select_related("created_by")
+
+
+def visible_video(user: AnyUser, pk: int) -> VideoNotice | None:
+    """A published notice for everyone; any notice (pending, rejected) for publishers."""
+    if can_publish_videos(user):
+        return VideoNotice.objects.select_related("created_by", "reviewed_by").filter(pk=pk).first()
+    return published_videos().filter(pk=pk).first()
 
 
 def can_publish_videos(user: AnyUser) -> bool:

@@ -22,8 +22,9 @@ from kurashi.core.models import Municipality, User
 from kurashi.core.permissions import require_permission
 from kurashi.core.services import queue_email
 from kurashi.modules.access import selectors
-from kurashi.modules.access.crypto import encrypt_text
+from kurashi.modules.access.crypto import decrypt_text, encrypt_text
 from kurashi.modules.access.live import publish_call, publish_message
+from kurashi.modules.access.media import probe_video
 from kurashi.modules.access.models import (
     Assignment,
     CaptionSession,
@@ -42,7 +43,6 @@ from kurashi.modules.access.models import (
 from kurashi.modules.ems import public as ems_public
 
 MAX_MESSAGE_CHARS = 1000
-MAX_VIDEO_BYTES = 200 * 1024 * 1024
 MAX_CAPTIONS_BYTES = 1024 * 1024
 
 
@@ -116,6 +116,7 @@ class ProfileInput:
     medical_notes: str = ""
     contacts: str = ""
     hearing: str = ""
+    shares_medical_notes: bool = False
 
 
 def save_text119_profile(*, user: User, data: ProfileInput) -> Text119Profile:
@@ -129,6 +130,7 @@ def save_text119_profile(*, user: User, data: ProfileInput) -> Text119Profile:
     profile.medical_notes_encrypted = encrypt_text(data.medical_notes.strip(), user_id=user.pk)
     profile.contacts = data.contacts.strip()
     profile.hearing = data.hearing.strip()
+    profile.shares_medical_notes = data.shares_medical_notes
     profile.full_clean(exclude=["user"])
     profile.save()
     return profile
@@ -155,9 +157,11 @@ def start_text119_call(
     position_corrected: bool = False,
     municipality_code: str = "",
     address_note: str = "",
+    practice: bool = False,
     request: HttpRequest | None = None,
 ) -> tuple[Text119Call, bool]:
-    """Place a text-119 call. The position decides the municipality (and so the fire HQ that
+    """Place a text-119 call (or, with `practice`, a practice call a scripted trainer answers and
+    no fire headquarters sees). The position decides the municipality (and so the fire HQ that
     receives it); without a usable position the caller's choice, else the registered address.
     Re-sending the same client_key (weak connection) returns the first call."""
     profile = selectors.get_profile(caller)
@@ -212,10 +216,14 @@ def start_text119_call(
                 municipality_code=code,
                 address_note=address_note.strip()[:200],
                 channel=Channel.objects.create(kind=Channel.Kind.CALL),
+                is_practice=practice,
             )
             append_message(
                 channel=call.channel, kind=Message.Kind.SYSTEM, role="system", body="created"
             )
+            if practice:
+                _start_practice(call)
+                return call, True
             record_audit(
                 actor=caller,
                 action="access.text119.call",
@@ -276,6 +284,10 @@ def post_call_message(
         _require_dispatcher(actor, call)
     elif call.caller_id != actor.pk:
         raise PermissionDenied("not your call")
+    if client_key and (
+        stored := Message.objects.filter(channel=call.channel, client_key=client_key[:64]).first()
+    ):
+        return stored  # a re-sent message (weak connection) is the one already stored
     if call.state == Text119Call.State.CLOSED:
         raise ValidationError(_("This call has ended."))
     with transaction.atomic():
@@ -286,7 +298,11 @@ def post_call_message(
             if call.state == Text119Call.State.RECEIVED:
                 Text119Call.objects.filter(pk=call.pk).update(state=Text119Call.State.CHATTING)
                 _touch_call(call)
-        return append_message(
+        replayed = (
+            bool(client_key)
+            and Message.objects.filter(channel=call.channel, client_key=client_key[:64]).exists()
+        )
+        message = append_message(
             channel=call.channel,
             kind=Message.Kind.TEXT,
             role="dispatcher" if as_dispatcher else "caller",
@@ -294,6 +310,85 @@ def post_call_message(
             body=text,
             client_key=client_key,
         )
+        if call.is_practice and not as_dispatcher and not replayed:
+            _practice_step(call)
+        return message
+
+
+def _start_practice(call: Text119Call) -> None:
+    """A practice call is received at once by the trainer, who asks its first question."""
+    Text119Call.objects.filter(pk=call.pk).update(
+        state=Text119Call.State.RECEIVED, received_at=timezone.now(), practice_step=0
+    )
+    append_message(channel=call.channel, kind=Message.Kind.SYSTEM, role="system", body="received")
+    _practice_step(call)
+
+
+def _practice_step(call: Text119Call) -> None:
+    """The trainer's next question after each answer; after the last one the practice ends."""
+    step = Text119Call.objects.values_list("practice_step", flat=True).get(pk=call.pk)
+    if step >= len(selectors.PRACTICE_SCRIPT):
+        return
+    append_message(
+        channel=call.channel,
+        kind=Message.Kind.TEXT,
+        role="dispatcher",
+        body=str(selectors.PRACTICE_SCRIPT[step]),
+    )
+    changes: dict[str, Any] = {"practice_step": step + 1, "state": Text119Call.State.CHATTING}
+    if step + 1 == len(selectors.PRACTICE_SCRIPT):
+        changes.update(state=Text119Call.State.CLOSED, closed_at=timezone.now())
+        append_message(channel=call.channel, kind=Message.Kind.SYSTEM, role="system", body="closed")
+    Text119Call.objects.filter(pk=call.pk).update(**changes)
+    call.refresh_from_db()
+
+
+def reroute_text119_call(
+    *,
+    actor: User,
+    call: Text119Call,
+    municipality_code: str,
+    request: HttpRequest | None = None,
+) -> str:
+    """The caller is elsewhere than the position said (learnt in the chat): the call moves to
+    the fire headquarters covering `municipality_code`, which receives it anew. Returns the name
+    of that headquarters."""
+    _require_dispatcher(actor, call)
+    if call.state in {Text119Call.State.CLOSED, Text119Call.State.DISPATCHED}:
+        raise ValidationError(_("A dispatched or closed call is not transferred."))
+    if municipality_code == call.municipality_code:
+        raise ValidationError({"municipality_code": _("The call is already routed there.")})
+    if not Municipality.objects.filter(code=municipality_code).exists():
+        raise ValidationError({"municipality_code": _("Choose a municipality of Saga Prefecture.")})
+    headquarters = selectors.covering_fire_hqs(municipality_code)
+    if not headquarters:
+        raise ValidationError(_("No fire headquarters covers this municipality."))
+    previous = call.municipality_code
+    with transaction.atomic():
+        append_message(
+            channel=call.channel,
+            kind=Message.Kind.SYSTEM,
+            role="system",
+            body=f"transferred:{headquarters[0]}",
+        )
+        record_audit(
+            actor=actor,
+            action="access.text119.transfer",
+            obj=call,
+            municipality_code=previous,
+            request=request,
+            detail={"from": previous, "to": municipality_code},
+        )
+        _touch_call(
+            call,
+            municipality_code=municipality_code,
+            position_source=Text119Call.PositionSource.MANUAL,
+            state=Text119Call.State.CREATED,
+            received_at=None,
+            received_by=None,
+        )
+        publish_call(previous, call=str(call.public_id), state=call.state)  # the old console
+    return headquarters[0]
 
 
 def close_text119_call(
@@ -351,7 +446,8 @@ def open_ems_case_for_call(
             urgency=urgency,
             latitude=call.latitude,
             longitude=call.longitude,
-            summary=_("Text 119 call") + (f": {call.address_note}" if call.address_note else ""),
+            summary=_("Text 119 call"),
+            handover=caller_handover(call),
             request=request,
         )
         Text119Call.objects.filter(pk=call.pk).update(ems_case_id=case_id)
@@ -359,6 +455,29 @@ def open_ems_case_for_call(
         if call.state != Text119Call.State.DISPATCHED:
             close_text119_call(actor=actor, call=call, dispatched=True, request=request)
     return case_id
+
+
+def caller_handover(call: Text119Call) -> "ems_public.CallerHandover":
+    """What the crew needs from the caller's registration and call: where (the place they gave,
+    else the registered address, and the position), how to talk with them, and — only with the
+    consent they gave when registering — their medical notes."""
+    profile = selectors.get_profile(call.caller)
+    address = profile.address if profile else ""
+    notes = ""
+    if profile is not None and profile.shares_medical_notes:
+        try:
+            notes = decrypt_text(profile.medical_notes_encrypted)
+        except ValueError:
+            notes = ""
+    return ems_public.CallerHandover(
+        source=_("Text 119 call"),
+        registered_address=address,
+        place_note=call.address_note,
+        position_source=call.get_position_source_display(),
+        communication=(profile.hearing if profile else "")
+        or _("Deaf or hard of hearing: communicate in writing"),
+        medical_notes=notes,
+    )
 
 
 def record_profile_read(
@@ -859,22 +978,85 @@ def publish_video_notice(
     captions: UploadedFile[Any],
     request: HttpRequest | None = None,
 ) -> VideoNotice:
+    """Store an upload for review. The video must really be one browsers play (container and
+    codecs read from the file, not its name; size and length capped: access/media.py); nobody but
+    publishers sees it until another publisher approves it (review_video_notice)."""
     if not selectors.can_publish_videos(actor):
         raise PermissionDenied(selectors.PUBLISH_VIDEOS)
-    name = (video.name or "").lower()
-    if not name.endswith((".mp4", ".webm")):
-        raise ValidationError({"video": _("The video must be an MP4 or WebM file.")})
-    if video.size is None or video.size > MAX_VIDEO_BYTES:
-        raise ValidationError({"video": _("The video is too large (at most 200 MB).")})
-    _validate_webvtt(captions)
     if not title.strip() or not text.strip():
         raise ValidationError(_("A title and the full text of the notice are required."))
+    name = (video.name or "").lower()
+    probe = probe_video(video, name=name, size=video.size)
+    _validate_webvtt(captions)
     with transaction.atomic():
-        notice = VideoNotice(title=title.strip()[:200], text=text.strip(), created_by=actor)
+        notice = VideoNotice(
+            title=title.strip()[:200],
+            text=text.strip(),
+            created_by=actor,
+            state=VideoNotice.State.PENDING,
+            container=probe.container,
+            video_codec=probe.video_codec,
+            audio_codec=probe.audio_codec,
+            width=probe.width,
+            height=probe.height,
+            duration_seconds=probe.duration_seconds,
+            size_bytes=video.size or 0,
+        )
         notice.video.save(
-            f"notice{get_random_string(8).lower()}{name[name.rfind('.') :]}", video, save=False
+            f"notice{get_random_string(8).lower()}.{probe.container}", video, save=False
         )
         notice.captions.save(f"notice{get_random_string(8).lower()}.vtt", captions, save=False)
         notice.save()
-        record_audit(actor=actor, action="access.video.publish", obj=notice, request=request)
+        record_audit(
+            actor=actor,
+            action="access.video.submit",
+            obj=notice,
+            request=request,
+            detail={"container": probe.container, "video": probe.video_codec},
+        )
+    return notice
+
+
+def review_video_notice(
+    *,
+    actor: User,
+    notice: VideoNotice,
+    approve: bool,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> VideoNotice:
+    """A second publisher approves (published at once) or rejects (with a reason for the
+    uploader) a notice waiting for review. The uploader cannot approve their own upload."""
+    if not selectors.can_publish_videos(actor):
+        raise PermissionDenied(selectors.PUBLISH_VIDEOS)
+    if notice.created_by_id == actor.pk:
+        raise ValidationError(_("Another publisher must review your upload (four-eyes rule)."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Say why the notice is rejected.")})
+    state = VideoNotice.State.PUBLISHED if approve else VideoNotice.State.REJECTED
+    with transaction.atomic():
+        updated = VideoNotice.objects.filter(pk=notice.pk, state=VideoNotice.State.PENDING).update(
+            state=state,
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+            review_note=note.strip()[:500],
+        )
+        if not updated:
+            raise ValidationError(_("This notice was already reviewed."))
+        notice.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="access.video.publish" if approve else "access.video.reject",
+            obj=notice,
+            request=request,
+            detail={"note": notice.review_note},
+        )
+        if notice.created_by is not None:
+            _notify(
+                notice.created_by,
+                _("Your video notice was published")
+                if approve
+                else _("Your video notice was rejected"),
+                f"{notice.title}\n{notice.review_note}".strip(),
+            )
     return notice

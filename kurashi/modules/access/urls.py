@@ -24,6 +24,11 @@ urlpatterns = [
     path("119/console/events/", text119.console_events_view, name="console-events"),
     path("119/console/calls/<uuid:public_id>/", text119.console_call_view, name="console-call"),
     path(
+        "119/console/calls/<uuid:public_id>/transfer/",
+        text119.console_transfer_view,
+        name="console-transfer",
+    ),
+    path(
         "119/console/calls/<uuid:public_id>/receive/",
         text119.console_receive_view,
         name="console-receive",
@@ -89,6 +94,7 @@ urlpatterns = [
     path("videos/", videos.videos_view, name="videos"),
     path("videos/new/", videos.upload_view, name="video-upload"),
     path("videos/<int:pk>/", videos.video_view, name="video"),
+    path("videos/<int:pk>/review/", videos.review_view, name="video-review"),
     path("videos/<int:pk>/<str:part>", videos.video_file_view, name="video-file"),
 ]
 

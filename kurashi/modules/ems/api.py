@@ -241,13 +241,15 @@ def fhir_services(request: HttpRequest) -> Any:
 
 
 @router.get("/fhir/Location/", response={200: dict[str, Any], 403: ErrorOut}, auth=AUTH)
-def fhir_ambulances(request: HttpRequest) -> Any:
-    """Ambulances: a crew sees its own HQ's, the coordinator all."""
+def fhir_locations(request: HttpRequest) -> Any:
+    """Every hospital (the places an Encounter's destination refers to), then ambulances: a
+    crew sees its own HQ's, the coordinator all."""
     _require_ems_user(request)
+    hospitals = [fhir.hospital_location(h) for h in Hospital.objects.select_related("organisation")]
     queryset = Ambulance.objects.select_related("fire_hq")
     if not selectors.is_coordinator(request.user):
         queryset = queryset.filter(fire_hq_id__in=sorted(selectors.crew_hq_ids(request.user)))
-    return _bundle([fhir.ambulance_location(a) for a in queryset])
+    return _bundle([*hospitals, *(fhir.ambulance_location(a) for a in queryset)])
 
 
 @router.get(

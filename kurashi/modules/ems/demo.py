@@ -17,6 +17,7 @@ from kurashi.modules.ems.models import (
     Acceptance,
     AcceptanceStatus,
     Ambulance,
+    BedCapacity,
     Department,
     Hospital,
     RefusalReason,
@@ -54,6 +55,13 @@ def demo_data() -> dict[str, object]:
     with (DATA_DIR / "demo_hospitals.json").open(encoding="utf-8") as handle:
         data: dict[str, object] = json.load(handle)
     return data
+
+
+DEMO_BEDS = {
+    "tertiary": {"er": 4, "icu": 3, "hcu": 4, "scu": 2, "or": 1},
+    "secondary": {"er": 2, "icu": 1, "hcu": 2},
+    "primary": {"er": 1},
+}
 
 
 @transaction.atomic
@@ -105,6 +113,13 @@ def load_demo_facilities(progress: Progress) -> int:
                     "updated_at": now - timedelta(minutes=(done * 7 + index * 3) % 180),
                     "valid_until": now + status_validity(),
                 },
+            )
+        for bed_type, available in DEMO_BEDS.get(str(item["tier"]), {}).items():
+            # Illustrative free beds (never overwrites what a hospital entered).
+            BedCapacity.objects.get_or_create(
+                hospital=hospital,
+                bed_type=bed_type,
+                defaults={"available": available, "updated_at": now},
             )
         progress(done, steps)
     for offset, (slug, rows) in enumerate(ambulances.items(), start=len(hospitals) + 1):

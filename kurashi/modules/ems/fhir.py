@@ -110,6 +110,50 @@ def healthcare_service(hospital: Hospital, status: StatusView) -> dict[str, Any]
     }
 
 
+def hospital_location_id(hospital_id: int) -> str:
+    """The one id of a hospital's Location: Encounter.hospitalization.destination points here and
+    the Location export lists it."""
+    return f"hospital-{hospital_id}"
+
+
+def hospital_location(hospital: Hospital) -> dict[str, Any]:
+    """The hospital as a place (the destination of an Encounter), managed by its Organization."""
+    resource: dict[str, Any] = {
+        "resourceType": "Location",
+        "id": hospital_location_id(hospital.pk),
+        "status": "active" if hospital.organisation.is_active else "inactive",
+        "name": hospital.organisation.name_ja,
+        "mode": "instance",
+        "type": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                        "code": "HOSP",
+                        "display": "Hospital",
+                    }
+                ]
+            }
+        ],
+        "physicalType": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
+                    "code": "bu",
+                    "display": "Building",
+                }
+            ]
+        },
+        "position": {"latitude": hospital.latitude, "longitude": hospital.longitude},
+        "managingOrganization": {"reference": f"Organization/hospital-{hospital.pk}"},
+    }
+    if hospital.organisation.name_en:
+        resource["alias"] = [hospital.organisation.name_en]
+    if hospital.hotline:
+        resource["telecom"] = [{"system": "phone", "value": hospital.hotline, "use": "work"}]
+    return resource
+
+
 def ambulance_location(ambulance: Ambulance) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Location",
@@ -192,7 +236,7 @@ def encounter(case: Case) -> dict[str, Any]:
         resource["period"] = period
     if case.destination_id:
         resource["hospitalization"] = {
-            "destination": {"reference": f"Location/hospital-{case.destination_id}"}
+            "destination": {"reference": f"Location/{hospital_location_id(case.destination_id)}"}
         }
     return resource
 

@@ -12,12 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from kurashi.modules.ems.models import (
     Acceptance,
     AgeGroup,
+    BedType,
+    CaseAttachment,
+    Diversion,
     Inquiry,
     Jcs,
     RefusalReason,
     Severity,
     Sex,
     SymptomCategory,
+    TraumaMechanism,
+    Triage,
+    TriageCount,
     Urgency,
 )
 from kurashi.modules.ems.selectors import GROUPINGS, max_parallel_requests
@@ -228,6 +234,92 @@ class AnswerForm(forms.Form):
         if data.get("decision") == "decline" and not data.get("refusal_reason"):
             raise ValidationError(_("Choose the reason for declining."))
         return data
+
+
+class IncidentForm(forms.Form):
+    name = forms.CharField(label=_("Incident name"), max_length=120)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=20, max_value=46)
+    longitude = forms.FloatField(label=_("Longitude"), required=False, min_value=122, max_value=154)
+
+
+class TriageForm(forms.Form):
+    category = forms.ChoiceField(choices=Triage.choices)
+    method = forms.ChoiceField(choices=TriageCount.Method.choices, required=False)
+    delta = forms.IntegerField(required=False, min_value=-1, max_value=1)
+    value = forms.IntegerField(required=False, min_value=0, max_value=999)
+
+    def clean_method(self) -> str:
+        return self.cleaned_data.get("method") or TriageCount.Method.START
+
+
+class CapacityForm(forms.Form):
+    bed_type = forms.ChoiceField(choices=BedType.choices)
+    delta = forms.IntegerField(required=False, min_value=-1, max_value=1)
+    value = forms.IntegerField(required=False, min_value=0, max_value=999)
+
+
+class DiversionForm(forms.Form):
+    status = forms.ChoiceField(choices=Diversion.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    hours = forms.FloatField(
+        label=_("For how many hours"), required=False, min_value=0.25, max_value=72
+    )
+
+
+THREE_STATE = forms.RadioSelect(
+    choices=[("unknown", _("Not checked")), ("true", _("Yes")), ("false", _("No"))]
+)
+
+
+class FindingsForm(forms.Form):
+    """Stroke scale and trauma mechanism: three-state answers (yes / no / not checked)."""
+
+    symptom_onset_at = forms.DateTimeField(
+        label=_("Onset / last known well"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    cpss_face = forms.NullBooleanField(label=_("Facial droop"), required=False, widget=THREE_STATE)
+    cpss_arm = forms.NullBooleanField(label=_("Arm drift"), required=False, widget=THREE_STATE)
+    cpss_speech = forms.NullBooleanField(
+        label=_("Abnormal speech"), required=False, widget=THREE_STATE
+    )
+    elvo_gaze = forms.NullBooleanField(
+        label=_("Gaze deviation"), required=False, widget=THREE_STATE
+    )
+    elvo_cortical = forms.NullBooleanField(
+        label=_("Aphasia or neglect"), required=False, widget=THREE_STATE
+    )
+
+    @staticmethod
+    def initial_for(value: bool | None) -> str:
+        if value is None:
+            return "unknown"
+        return "true" if value else "false"
+
+    trauma_mechanism = forms.ChoiceField(
+        label=_("Trauma mechanism"), choices=TraumaMechanism.choices, required=False
+    )
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=CaseAttachment.Kind.choices)
+    file = forms.FileField(
+        label=_("Photo (JPEG, PNG) or ECG (PDF), at most 10 MB"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,application/pdf", "capture": "environment"}
+        ),
+    )
+
+
+class DeviceForm(forms.Form):
+    """A browser's push subscription (PushSubscription.toJSON()) and a name for the device."""
+
+    endpoint = forms.URLField(max_length=1000)
+    p256dh = forms.CharField(max_length=200)
+    auth = forms.CharField(max_length=100)
+    label = forms.CharField(label=_("Device name"), max_length=80, required=False)
 
 
 class OutcomeForm(forms.Form):

@@ -138,6 +138,50 @@ class Severity(models.TextChoices):
     OTHER = "other", _("Other (その他)")
 
 
+class Diversion(models.TextChoices):
+    """ED status for ambulances (EDXL-HAVE EMSTrafficStatus): normal, advisory (call first,
+    limited), closed (diverting). Expires at diversion_until."""
+
+    NORMAL = "normal", _("Normal: accepting ambulances")
+    ADVISORY = "advisory", _("Restricted: call before coming")
+    CLOSED = "closed", _("Diverting: not accepting ambulances")
+
+
+class BedType(models.TextChoices):
+    """Beds counted for capacity and disaster mode (HAvBED / EDXL-HAVE: vacant and staffed)."""
+
+    ER = "er", _("ER beds")
+    ICU = "icu", _("ICU")
+    HCU = "hcu", _("HCU")
+    SCU = "scu", _("Stroke unit (SCU)")
+    CCU = "ccu", _("Cardiac unit (CCU)")
+    NICU = "nicu", _("NICU / perinatal")
+    BURN = "burn", _("Burn unit")
+    OPERATING_ROOM = "or", _("Free operating rooms")
+
+
+class Triage(models.TextChoices):
+    """START (adults) / PAT (children) triage categories at a mass-casualty scene."""
+
+    RED = "red", _("Red: immediate")
+    YELLOW = "yellow", _("Yellow: delayed")
+    GREEN = "green", _("Green: minor")
+    BLACK = "black", _("Black: deceased / expectant")
+
+
+class TraumaMechanism(models.TextChoices):
+    """High-energy mechanisms in the field triage of trauma (JPTEC-style 受傷機転)."""
+
+    NONE = "", _("No high-energy mechanism")
+    FALL = "fall", _("Fall from 6 m or more")
+    EJECTION = "ejection", _("Ejected from a vehicle")
+    ROLLOVER = "rollover", _("Vehicle rollover / cabin crushed")
+    PEDESTRIAN = "pedestrian", _("Pedestrian or cyclist hit by a car")
+    MOTORCYCLE = "motorcycle", _("Motorcycle crash at speed")
+    PENETRATING = "penetrating", _("Penetrating injury (head, neck, trunk)")
+    ENTRAPMENT = "entrapment", _("Trapped / crushed under a heavy object")
+
+
 class Hospital(models.Model):
     """A hospital of the EMS system, always backed by a core Organisation of kind hospital, so
     its staff are the members of that organisation."""
@@ -162,6 +206,12 @@ class Hospital(models.Model):
     longitude = models.FloatField(_("longitude"))
     hotline = models.CharField(_("hotline"), max_length=20, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
+    diversion = models.CharField(
+        _("ambulance traffic"), max_length=10, choices=Diversion.choices, default=Diversion.NORMAL
+    )
+    diversion_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    diversion_until = models.DateTimeField(null=True, blank=True)
+    diversion_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["organisation__name_kana", "organisation__name_ja"]
@@ -338,6 +388,25 @@ class Case(models.Model):
     spo2 = models.PositiveSmallIntegerField(null=True, blank=True)
     temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     summary = models.CharField(_("short summary"), max_length=200, blank=True)
+    # Handed over with a case opened from a call (text 119): where the caller is, how to talk
+    # with them and, with their consent, their medical notes (sealed: ems.services.seal_notes).
+    source = models.CharField(max_length=40, blank=True)
+    scene_address = models.CharField(max_length=200, blank=True)
+    scene_note = models.CharField(max_length=200, blank=True)
+    position_source = models.CharField(max_length=40, blank=True)
+    communication = models.CharField(max_length=100, blank=True)
+    handover_notes_sealed = models.TextField(blank=True)
+    # Structured findings (Saga 実施基準 style): stroke scale, trauma mechanism; they drive the
+    # ranking (selectors.case_needs).
+    symptom_onset_at = models.DateTimeField(_("onset / last known well"), null=True, blank=True)
+    cpss_face = models.BooleanField(_("CPSS: facial droop"), null=True, blank=True)
+    cpss_arm = models.BooleanField(_("CPSS: arm drift"), null=True, blank=True)
+    cpss_speech = models.BooleanField(_("CPSS: abnormal speech"), null=True, blank=True)
+    elvo_gaze = models.BooleanField(_("ELVO: gaze deviation"), null=True, blank=True)
+    elvo_cortical = models.BooleanField(_("ELVO: aphasia or neglect"), null=True, blank=True)
+    trauma_mechanism = models.CharField(
+        _("trauma mechanism"), max_length=12, choices=TraumaMechanism.choices, blank=True
+    )
     # Timeline (NEMSIS eTimes .03/.06/.07/—/.09/.11)
     called_at = models.DateTimeField(null=True, blank=True)
     on_scene_at = models.DateTimeField(null=True, blank=True)
@@ -426,6 +495,11 @@ class Inquiry(models.Model):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The hospital saw the alert (banner and sound stop): the first acknowledgement is kept.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["case", "sequence"]
@@ -472,3 +546,160 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class HospitalDevice(models.Model):
+    """A browser (ER PC, nurse's tablet or phone) registered by hospital staff to receive a Web
+    Push for every new transport request, sent through the notify module's Web Push (VAPID)."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="devices")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    label = models.CharField(_("device name"), max_length=80)
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["hospital", "label", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CaseAttachment(models.Model):
+    """A photo (scene, wound) or an ECG the crew took. Seen by the crew's headquarters and, once
+    decided, by the receiving hospital only (selectors.can_see_attachments); every view audited."""
+
+    class Kind(models.TextChoices):
+        ECG = "ecg", _("ECG")
+        PHOTO = "photo", _("Photo")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file = models.FileField(upload_to="ems/attachments/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["case", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class BedCapacity(models.Model):
+    """Vacant, staffed beds of one type at one hospital, updated in one tap."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="capacities")
+    bed_type = models.CharField(max_length=8, choices=BedType.choices)
+    available = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["hospital", "bed_type"]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["hospital", "bed_type"], name="ems_capacity_unique"),
+            models.CheckConstraint(
+                condition=models.Q(available__lte=999), name="ems_capacity_plausible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} {self.bed_type}: {self.available}"
+
+
+class MassCasualtyIncident(models.Model):
+    """災害モード: a mass-casualty incident. Crews report triage counts from the scene, the
+    coordinator sees capacity by tier and distributes the patients to hospitals."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("incident name"), max_length=120)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class TriageCount(models.Model):
+    """How many patients of one triage category the scene has (START adults, PAT children)."""
+
+    class Method(models.TextChoices):
+        START = "start", _("START (adults)")
+        PAT = "pat", _("PAT (children)")
+
+    incident = models.ForeignKey(
+        MassCasualtyIncident, on_delete=models.CASCADE, related_name="triage_counts"
+    )
+    category = models.CharField(max_length=8, choices=Triage.choices)
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.START)
+    count = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["incident", "category", "method"]
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["incident", "category", "method"], name="ems_triage_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.category}/{self.method}: {self.count}"
+
+
+class MciAllocation(models.Model):
+    """Patients of one triage category the coordinator sends to one hospital."""
+
+    incident = models.ForeignKey(
+        MassCasualtyIncident, on_delete=models.CASCADE, related_name="allocations"
+    )
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="mci_allocations")
+    category = models.CharField(max_length=8, choices=Triage.choices)
+    patients = models.PositiveSmallIntegerField()
+    allocated_at = models.DateTimeField(default=timezone.now)
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["incident", "allocated_at", "pk"]
+        constraints: ClassVar[list[Any]] = [
+            models.CheckConstraint(
+                condition=models.Q(patients__gte=1) & ~models.Q(category="black"),
+                name="ems_allocation_positive_living",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} → {self.hospital_id}: {self.patients} {self.category}"

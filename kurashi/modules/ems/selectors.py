@@ -24,13 +24,22 @@ from kurashi.modules.ems import broadcast
 from kurashi.modules.ems.models import (
     Acceptance,
     AcceptanceStatus,
+    BedCapacity,
+    BedType,
     Case,
+    CaseAttachment,
     Department,
+    Diversion,
     Hospital,
     Inquiry,
+    MassCasualtyIncident,
+    MciAllocation,
     RefusalReason,
     SymptomCategory,
     Tier,
+    TraumaMechanism,
+    Triage,
+    TriageCount,
     Urgency,
     effective_status,
 )
@@ -137,17 +146,37 @@ def is_ems_user(user: User | AnonymousUser | Any) -> bool:
     )
 
 
+def hospital_reads(organisation_ids: Iterable[int]) -> Q:
+    """The one rule of what a hospital reads, for every door (hospital screen and case page,
+    FHIR, API): a case whose request to it waits for its answer, and afterwards only the cases it
+    received. A request withdrawn, refused or never sent gives no access."""
+    ids = sorted(organisation_ids)
+    return Q(
+        inquiries__hospital__organisation_id__in=ids, inquiries__result=Inquiry.Result.PENDING
+    ) | Q(destination__organisation_id__in=ids)
+
+
 def visible_cases(user: User | AnonymousUser | Any) -> QuerySet[Case]:
-    """Crews see their HQ's cases, a hospital only the cases it was asked about, the
-    coordinator every case."""
+    """Crews see their HQ's cases, a hospital what hospital_reads() allows, the coordinator
+    every case."""
     if is_coordinator(user):
         return Case.objects.all()
     condition = Q(pk__in=[])
     if hq_ids := crew_hq_ids(user):
         condition |= Q(fire_hq_id__in=sorted(hq_ids))
     if hospital_ids := hospital_organisation_ids(user, ANSWER_REQUESTS):
-        condition |= Q(inquiries__hospital__organisation_id__in=sorted(hospital_ids))
+        condition |= hospital_reads(hospital_ids)
     return Case.objects.filter(condition).distinct()
+
+
+def hospital_case(hospital: Hospital, public_id: str) -> Case | None:
+    """A case as `hospital` may read it (hospital_reads), or None."""
+    return (
+        Case.objects.filter(hospital_reads([hospital.organisation_id]), public_id=public_id)
+        .select_related("fire_hq", "destination__organisation")
+        .distinct()
+        .first()
+    )
 
 
 def can_operate_case(user: User | AnonymousUser | Any, case: Case) -> bool:
@@ -296,9 +325,21 @@ class HospitalSummary:
     hotline: str
     departments: frozenset[str]
     statuses: dict[str, tuple[str, str, datetime, datetime, datetime | None, str]]
+    diversion: str = Diversion.NORMAL
+    diversion_reason: str = ""
+    diversion_until: datetime | None = None
+    capacities: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.name
+
+    def diversion_at(self, now: datetime) -> str:
+        """The ED's ambulance traffic at `now`: a restriction ends by itself at its expiry."""
+        if self.diversion != Diversion.NORMAL and (
+            self.diversion_until is None or self.diversion_until > now
+        ):
+            return self.diversion
+        return Diversion.NORMAL
 
     def get_tier_display(self) -> str:
         return str(Tier(self.tier).label)
@@ -323,6 +364,11 @@ def ranking_snapshot() -> list[HospitalSummary]:
     ):
         hospital_id, code, category, *values = row
         statuses.setdefault(hospital_id, {})[code or category] = tuple(values)  # type: ignore[assignment]
+    capacities: dict[int, dict[str, int]] = {}
+    for hospital_id, bed_type, available in BedCapacity.objects.values_list(
+        "hospital_id", "bed_type", "available"
+    ):
+        capacities.setdefault(hospital_id, {})[bed_type] = available
     return [
         HospitalSummary(
             pk=pk,
@@ -334,10 +380,23 @@ def ranking_snapshot() -> list[HospitalSummary]:
             hotline=hotline,
             departments=frozenset(departments.get(pk, ())),
             statuses=statuses.get(pk, {}),
+            diversion=diversion,
+            diversion_reason=diversion_reason,
+            diversion_until=diversion_until,
+            capacities=capacities.get(pk, {}),
         )
-        for pk, slug, name, tier, latitude, longitude, hotline in Hospital.objects.order_by(
-            "pk"
-        ).values_list(
+        for (
+            pk,
+            slug,
+            name,
+            tier,
+            latitude,
+            longitude,
+            hotline,
+            diversion,
+            diversion_reason,
+            diversion_until,
+        ) in Hospital.objects.order_by("pk").values_list(
             "pk",
             "organisation__slug",
             "organisation__name_ja",
@@ -345,8 +404,74 @@ def ranking_snapshot() -> list[HospitalSummary]:
             "latitude",
             "longitude",
             "hotline",
+            "diversion",
+            "diversion_reason",
+            "diversion_until",
         )
     ]
+
+
+# --- what the findings say the patient needs ----------------------------------------------------
+
+ELVO_WINDOW = timedelta(hours=24)  # thrombectomy up to 24 h from last known well (selected cases)
+TPA_WINDOW = timedelta(hours=4, minutes=30)
+
+
+@dataclass(frozen=True)
+class CaseNeeds:
+    """What the crew's findings mean for the choice of hospital (explained in the list)."""
+
+    vital_red: bool = False
+    vital_reasons: tuple[str, ...] = ()
+    stroke_positive: bool = False  # CPSS: any of the three signs
+    elvo_suspected: bool = False  # CPSS positive and a cortical sign, within 24 h
+    within_tpa_window: bool = False
+    high_energy_trauma: bool = False
+
+    @property
+    def needs_critical_care(self) -> bool:
+        return self.elvo_suspected or self.high_energy_trauma
+
+
+def vital_triage(case: Case) -> tuple[str, ...]:
+    """Vital signs that make a patient red (緊急) whatever the crew chose: the physiological
+    criteria of field triage (SBP < 90, RR < 10 or > 30, SpO2 < 90 %, HR < 50 or > 120, GCS ≤ 8
+    or JCS III)."""
+    reasons = []
+    if case.systolic_bp is not None and case.systolic_bp < 90:
+        reasons.append(f"SBP {case.systolic_bp}")
+    if case.respiratory_rate is not None and not 10 <= case.respiratory_rate <= 30:
+        reasons.append(f"RR {case.respiratory_rate}")
+    if case.spo2 is not None and case.spo2 < 90:
+        reasons.append(f"SpO2 {case.spo2}%")
+    if case.heart_rate is not None and not 50 <= case.heart_rate <= 120:
+        reasons.append(f"HR {case.heart_rate}")
+    gcs = case.gcs_total
+    if gcs is not None and gcs <= 8:
+        reasons.append(f"GCS {gcs}")
+    if case.jcs in {"100", "200", "300"}:
+        reasons.append(f"JCS {case.jcs}")
+    return tuple(reasons)
+
+
+def case_needs(case: Case, *, now: datetime | None = None) -> CaseNeeds:
+    now = now or timezone.now()
+    reasons = vital_triage(case)
+    stroke = bool(case.cpss_face or case.cpss_arm or case.cpss_speech)
+    onset_age = now - case.symptom_onset_at if case.symptom_onset_at else None
+    elvo = (
+        stroke
+        and bool(case.elvo_gaze or case.elvo_cortical)
+        and (onset_age is None or onset_age <= ELVO_WINDOW)
+    )
+    return CaseNeeds(
+        vital_red=bool(reasons),
+        vital_reasons=reasons,
+        stroke_positive=stroke,
+        elvo_suspected=elvo,
+        within_tpa_window=stroke and onset_age is not None and onset_age <= TPA_WINDOW,
+        high_energy_trauma=case.trauma_mechanism not in {"", TraumaMechanism.NONE},
+    )
 
 
 @dataclass(frozen=True)
@@ -429,11 +554,17 @@ def rank_hospitals(
     load: Counter[int] | None = None,
     asked_hospital_ids: frozenset[int] = frozenset(),
     limit: int | None = None,
+    needs: CaseNeeds | None = None,
 ) -> list[RankedHospital]:
     """Hospitals able to take the patient, best first: capability × travel time × freshness ×
-    recent load; × (not accepting) hospitals come last with their reason."""
+    recent load × capacity; × (not accepting, or diverting ambulances) hospitals come last with
+    their reason. The crew's findings (`needs`) can raise the urgency and call for a critical
+    care centre (suspected large-vessel stroke, high-energy trauma)."""
+    needs = needs or CaseNeeds()
+    if needs.vital_red:
+        urgency = Urgency.RED
     codes, needs_tertiary = CATEGORY_NEEDS.get(category, (("01",), False))
-    needs_tertiary = needs_tertiary and urgency == Urgency.RED
+    needs_tertiary = (needs_tertiary and urgency == Urgency.RED) or needs.needs_critical_care
     load = load if load is not None else recent_acceptances(now)
     hospitals = hospitals if hospitals is not None else ranking_snapshot()
     validity = status_validity()
@@ -457,27 +588,88 @@ def rank_hospitals(
         load_factor = max(1.0 - 0.15 * accepted, 0.4)
         tier_factor = 1.0
         if needs_tertiary:
-            tier_factor = 1.0 if hospital.tier == Tier.TERTIARY else 0.35
+            stroke_centre = (
+                needs.elvo_suspected
+                and "14" in hospital.departments
+                and hospital.capacities.get(BedType.SCU, 0) > 0
+            )
+            tier_factor = 1.0 if hospital.tier == Tier.TERTIARY or stroke_centre else 0.35
         elif hospital.tier == Tier.PRIMARY and urgency in {Urgency.RED, Urgency.YELLOW}:
             tier_factor = 0.3
-        score = best.weight * time_factor * freshness * load_factor * tier_factor
+        capacity_factor, capacity_note = _capacity_factor(hospital, urgency)
+        diversion = hospital.diversion_at(now)
+        diversion_factor = 0.6 if diversion == Diversion.ADVISORY else 1.0
+        status, symbol = best.status, STATUS_SYMBOL[best.status]
+        if diversion == Diversion.CLOSED:
+            status, symbol, diversion_factor = Acceptance.UNAVAILABLE, "×", 0.0
+        score = (
+            best.weight
+            * time_factor
+            * freshness
+            * load_factor
+            * tier_factor
+            * capacity_factor
+            * diversion_factor
+        )
+        reason = _reason_line(best, km, minutes, accepted, now, needs_tertiary, hospital)
+        extra = [
+            *_diversion_note(hospital, diversion),
+            *([capacity_note] if capacity_note else []),
+            *_needs_note(needs, hospital, needs_tertiary),
+        ]
         ranked.append(
             RankedHospital(
                 hospital=hospital,
                 score=round(score, 4),
                 department_code=best.department_code,
-                status=best.status,
-                symbol=STATUS_SYMBOL[best.status],
+                status=status,
+                symbol=symbol,
                 distance_km=None if km is None else round(km, 1),
                 minutes=None if minutes is None else round(minutes),
                 recent_accepted=accepted,
                 is_fresh=freshness > 0.75,
-                reason=_reason_line(best, km, minutes, accepted, now, needs_tertiary, hospital),
+                reason=" · ".join([*extra[:1], reason, *extra[1:]]) if extra else reason,
                 already_asked=hospital.pk in asked_hospital_ids,
             )
         )
     ranked.sort(key=lambda r: (r.status == Acceptance.UNAVAILABLE, -r.score, r.hospital.pk))
     return ranked[:limit] if limit else ranked
+
+
+def _capacity_factor(hospital: HospitalSummary, urgency: str) -> tuple[float, str]:
+    """A hospital that reports no free ER bed (or, for a red patient, no ICU bed) is a poorer
+    choice; unreported capacity changes nothing."""
+    er = hospital.capacities.get(BedType.ER)
+    icu = hospital.capacities.get(BedType.ICU)
+    if er == 0:
+        return 0.5, _("no free ER bed reported")
+    if urgency == Urgency.RED and icu == 0:
+        return 0.6, _("no free ICU bed reported")
+    if er is not None:
+        return 1.0, _("%(count)d free ER beds") % {"count": er}
+    return 1.0, ""
+
+
+def _diversion_note(hospital: HospitalSummary, diversion: str) -> list[str]:
+    if diversion == Diversion.CLOSED:
+        return [_("diverting ambulances: %(reason)s") % {"reason": hospital.diversion_reason}]
+    if diversion == Diversion.ADVISORY:
+        return [_("restricted, call first: %(reason)s") % {"reason": hospital.diversion_reason}]
+    return []
+
+
+def _needs_note(needs: CaseNeeds, hospital: HospitalSummary, needs_tertiary: bool) -> list[str]:
+    notes = []
+    if needs.elvo_suspected and (
+        hospital.tier == Tier.TERTIARY
+        or ("14" in hospital.departments and hospital.capacities.get(BedType.SCU, 0) > 0)
+    ):
+        notes.append(_("suspected large-vessel stroke: thrombectomy centre"))
+    if needs.high_energy_trauma and hospital.tier == Tier.TERTIARY:
+        notes.append(_("high-energy trauma: critical care centre"))
+    if needs.vital_red and needs_tertiary and hospital.tier == Tier.TERTIARY:
+        notes.append(_("vital signs red (%(signs)s)") % {"signs": ", ".join(needs.vital_reasons)})
+    return notes
 
 
 def _reason_line(
@@ -565,9 +757,13 @@ def open_cases() -> QuerySet[Case]:
 def pending_requests_for(hospital: Hospital) -> QuerySet[Inquiry]:
     return (
         Inquiry.objects.filter(hospital=hospital, result=Inquiry.Result.PENDING, channel="app")
-        .select_related("case", "case__fire_hq")
+        .select_related("case", "case__fire_hq", "acknowledged_by")
         .order_by("requested_at")
     )
+
+
+def hospital_devices(hospital: Hospital) -> QuerySet[Any]:
+    return hospital.devices.select_related("registered_by").order_by("label", "pk")
 
 
 def recent_arrivals_for(hospital: Hospital, *, now: datetime) -> QuerySet[Case]:
@@ -746,3 +942,203 @@ def escalation_watcher_health() -> tuple[bool, dict[str, Any]]:
         ESCALATION_HEARTBEAT,
         enabled=bool(getattr(settings, "EMS_ESCALATION_WATCHER_ENABLED", False)),
     )
+
+
+# --- capacity, disaster mode ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    hospital: Hospital
+    capacities: dict[str, int]
+    updated_at: datetime | None
+    diversion: str
+
+
+def capacity_rows(*, now: datetime) -> list[CapacityRow]:
+    by_hospital: dict[int, dict[str, int]] = {}
+    stamps: dict[int, datetime] = {}
+    for hospital_id, bed_type, available, updated_at in BedCapacity.objects.values_list(
+        "hospital_id", "bed_type", "available", "updated_at"
+    ):
+        by_hospital.setdefault(hospital_id, {})[bed_type] = available
+        stamps[hospital_id] = max(stamps.get(hospital_id, updated_at), updated_at)
+    rows = []
+    for hospital in Hospital.objects.select_related("organisation").order_by("tier", "pk"):
+        diversion = hospital.diversion
+        if (
+            diversion != Diversion.NORMAL
+            and hospital.diversion_until
+            and hospital.diversion_until <= now
+        ):
+            diversion = Diversion.NORMAL
+        rows.append(
+            CapacityRow(
+                hospital, by_hospital.get(hospital.pk, {}), stamps.get(hospital.pk), diversion
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class TierCapacity:
+    tier: str
+    label: str
+    hospitals: int
+    diverting: int
+    beds: dict[str, int]
+
+
+def capacity_by_tier(rows: list[CapacityRow]) -> list[TierCapacity]:
+    result = []
+    for tier, label in Tier.choices:
+        members = [r for r in rows if r.hospital.tier == tier]
+        beds: dict[str, int] = {}
+        for row in members:
+            if row.diversion == Diversion.CLOSED:
+                continue
+            for bed_type, available in row.capacities.items():
+                beds[bed_type] = beds.get(bed_type, 0) + available
+        result.append(
+            TierCapacity(
+                tier=tier,
+                label=str(label),
+                hospitals=len(members),
+                diverting=sum(1 for r in members if r.diversion == Diversion.CLOSED),
+                beds=beds,
+            )
+        )
+    return result
+
+
+def hospital_capacities(hospital: Hospital) -> list[tuple[str, str, int | None]]:
+    """(bed type, label, available or None when never reported) for every bed type."""
+    stored = dict(hospital.capacities.values_list("bed_type", "available"))
+    return [(value, str(label), stored.get(value)) for value, label in BedType.choices]
+
+
+def active_incidents() -> QuerySet[MassCasualtyIncident]:
+    return MassCasualtyIncident.objects.filter(ended_at__isnull=True)
+
+
+LIVING = (Triage.RED, Triage.YELLOW, Triage.GREEN)
+
+
+@dataclass(frozen=True)
+class MciSummary:
+    reported: dict[str, int]  # by triage category, START + PAT
+    by_method: dict[tuple[str, str], int]
+    allocated: dict[str, int]
+    unallocated: dict[str, int]  # living categories only
+    total: int
+    allocations: list[MciAllocation]
+
+
+def mci_summary(incident: MassCasualtyIncident) -> MciSummary:
+    by_method = {
+        (category, method): count
+        for category, method, count in TriageCount.objects.filter(incident=incident).values_list(
+            "category", "method", "count"
+        )
+    }
+    reported: dict[str, int] = {}
+    for (category, _method), count in by_method.items():
+        reported[category] = reported.get(category, 0) + count
+    allocations = list(
+        MciAllocation.objects.filter(incident=incident).select_related("hospital__organisation")
+    )
+    allocated: dict[str, int] = {}
+    for allocation in allocations:
+        allocated[allocation.category] = allocated.get(allocation.category, 0) + allocation.patients
+    return MciSummary(
+        reported=reported,
+        by_method=by_method,
+        allocated=allocated,
+        unallocated={c: max(0, reported.get(c, 0) - allocated.get(c, 0)) for c in LIVING},
+        total=sum(reported.values()),
+        allocations=allocations,
+    )
+
+
+# Which beds a patient of each category uses, in order of preference, and which tiers first.
+TRIAGE_BEDS = {
+    Triage.RED: ((BedType.ICU, BedType.ER), (Tier.TERTIARY, Tier.SECONDARY)),
+    Triage.YELLOW: ((BedType.HCU, BedType.ER), (Tier.SECONDARY, Tier.TERTIARY)),
+    Triage.GREEN: ((BedType.ER,), (Tier.PRIMARY, Tier.SECONDARY, Tier.TERTIARY)),
+}
+
+
+def suggest_distribution(
+    incident: MassCasualtyIncident, *, now: datetime | None = None
+) -> list[tuple[Hospital, str, int]]:
+    """A first distribution for the coordinator to check: red to critical care centres by free
+    ICU and ER beds, yellow to secondary hospitals by HCU and ER, green to the nearest with ER
+    beds; nearer first within a tier, diverting hospitals skipped, no bed counted twice, what
+    is already allocated taken off. Patients without a bed in the plan stay unallocated."""
+    now = now or timezone.now()
+    summary = mci_summary(incident)
+    rows = [r for r in capacity_rows(now=now) if r.diversion != Diversion.CLOSED]
+    left = {r.hospital.pk: dict(r.capacities) for r in rows}
+    for allocation in summary.allocations:
+        beds, _tiers = TRIAGE_BEDS[Triage(allocation.category)]
+        need = allocation.patients
+        pool = left.get(allocation.hospital_id, {})
+        for bed in beds:
+            used = min(need, pool.get(bed, 0))
+            pool[bed] = pool.get(bed, 0) - used
+            need -= used
+
+    def distance(row: CapacityRow) -> float:
+        if incident.latitude is None or incident.longitude is None:
+            return 0.0
+        return distance_km(
+            incident.latitude, incident.longitude, row.hospital.latitude, row.hospital.longitude
+        )
+
+    plan: dict[tuple[int, str], int] = {}
+    hospitals = {r.hospital.pk: r.hospital for r in rows}
+    for category in LIVING:
+        remaining = summary.unallocated.get(category, 0)
+        beds, tiers = TRIAGE_BEDS[category]
+        order = sorted(
+            rows,
+            key=lambda r: (
+                tiers.index(r.hospital.tier) if r.hospital.tier in tiers else 9,
+                distance(r),
+            ),
+        )
+        for row in order:
+            if remaining == 0 or row.hospital.tier not in tiers:
+                continue
+            pool = left[row.hospital.pk]
+            for bed in beds:
+                take = min(remaining, pool.get(bed, 0))
+                if take:
+                    pool[bed] -= take
+                    remaining -= take
+                    key = (row.hospital.pk, category)
+                    plan[key] = plan.get(key, 0) + take
+    return [(hospitals[pk], category, count) for (pk, category), count in plan.items()]
+
+
+def allocations_for(hospital: Hospital) -> QuerySet[MciAllocation]:
+    return (
+        MciAllocation.objects.filter(hospital=hospital, incident__ended_at__isnull=True)
+        .select_related("incident")
+        .order_by("-allocated_at")
+    )
+
+
+# --- attachments ----------------------------------------------------------------------------------
+
+
+def can_see_attachments(user: User | AnonymousUser | Any, case: Case) -> bool:
+    """The crew's headquarters and the receiving hospital; not the hospitals merely asked, not
+    the coordinator's board."""
+    if can_operate_case(user, case):
+        return True
+    return case.destination is not None and can_answer_for(user, case.destination)
+
+
+def case_attachments(case: Case) -> list[CaseAttachment]:
+    return list(case.attachments.order_by("uploaded_at", "pk"))

@@ -9,17 +9,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
+from cryptography.exceptions import InvalidTag
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from kurashi.core.audit import record_audit
 from kurashi.core.geo import municipality_at
 from kurashi.core.models import Organisation, User
+from kurashi.core.sealing import Sealer
 from kurashi.modules.ems import broadcast
 from kurashi.modules.ems.models import (
     INFERRING_REASONS,
@@ -27,12 +34,22 @@ from kurashi.modules.ems.models import (
     AcceptanceStatus,
     Ambulance,
     ApiToken,
+    BedCapacity,
+    BedType,
     Case,
+    CaseAttachment,
+    Diversion,
     Hospital,
+    HospitalDevice,
     Inquiry,
+    MassCasualtyIncident,
+    MciAllocation,
     RefusalReason,
     Severity,
     SymptomCategory,
+    TraumaMechanism,
+    Triage,
+    TriageCount,
 )
 from kurashi.modules.ems.selectors import (
     department_names,
@@ -40,8 +57,10 @@ from kurashi.modules.ems.selectors import (
     escalation_scene_minutes,
     inference_duration,
     max_parallel_requests,
+    mci_summary,
     status_validity,
 )
+from kurashi.modules.notify import public as notify_public
 
 TIMELINE_FIELDS = {
     "called": "called_at",
@@ -52,6 +71,12 @@ TIMELINE_FIELDS = {
     "arrived": "arrived_hospital_at",
 }
 TIMELINE_ORDER = tuple(TIMELINE_FIELDS)
+
+
+def _task(name: str) -> Any:
+    """A task of this module, looked up by name when enqueued: the tasks call these services, so
+    services must not import the tasks module (as in notify)."""
+    return import_string(f"kurashi.modules.ems.tasks.{name}")
 
 
 def _publish(kind: str, channels: Sequence[str], **data: Any) -> None:
@@ -220,6 +245,38 @@ class CaseInput:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class CallerHandover:
+    """What a case opened from a call carries over for the crew and the receiving hospital.
+    `medical_notes` only when the caller consented (the caller's module decides)."""
+
+    source: str
+    registered_address: str = ""
+    place_note: str = ""
+    position_source: str = ""
+    communication: str = ""
+    medical_notes: str = ""
+
+
+HANDOVER_NOTES = Sealer("ems.handover-notes")
+
+
+def seal_notes(text: str) -> str:
+    """Medical notes at rest: core's sealing service (AES-256-GCM, keys outside the database,
+    bound to this purpose)."""
+    return HANDOVER_NOTES.seal_armored(text.encode()) if text else ""
+
+
+def open_notes(sealed: str) -> str:
+    """The notes in clear ("" when none); "" too when the sealing key has changed."""
+    if not sealed:
+        return ""
+    try:
+        return HANDOVER_NOTES.open_armored(sealed).decode()
+    except (ValueError, InvalidTag):
+        return ""
+
+
 def create_case(
     *,
     actor: User,
@@ -230,6 +287,7 @@ def create_case(
     longitude: float | None = None,
     ambulance: Ambulance | None = None,
     called_at: datetime | None = None,
+    handover: CallerHandover | None = None,
     request: HttpRequest | None = None,
 ) -> tuple[Case, bool]:
     """Open a case; replaying the same client_key (offline queue) returns the first one."""
@@ -254,6 +312,13 @@ def create_case(
     if latitude is not None and longitude is not None:
         found = municipality_at(latitude, longitude)
         case.municipality_code = found.code if found else ""
+    if handover is not None:
+        case.source = handover.source[:40]
+        case.scene_address = handover.registered_address[:200]
+        case.scene_note = handover.place_note[:200]
+        case.position_source = handover.position_source[:40]
+        case.communication = handover.communication[:100]
+        case.handover_notes_sealed = seal_notes(handover.medical_notes.strip())
     case.full_clean(exclude=["client_key"] if len(client_key) > 64 else None)
     try:
         with transaction.atomic():
@@ -493,6 +558,10 @@ def send_parallel_request(
                 category=case.category,
                 urgency=case.urgency,
             )
+            if HospitalDevice.objects.filter(hospital=inquiry.hospital, is_active=True).exists():
+                transaction.on_commit(
+                    lambda pk=inquiry.pk: _task("push_request_task").enqueue(inquiry_id=pk)  # type: ignore[misc]
+                )
         _publish("case", _case_channels(case), case=str(case.public_id))
     return created
 
@@ -574,6 +643,12 @@ def answer_request(
                 now=now,
             )
             outcome = "refused"
+        # An answer is also the acknowledgement of the alert (if nobody had pressed it). Written
+        # after the decision: the case row is locked first in every path, so two hospitals
+        # accepting at once never lock the same rows in the opposite order (PostgreSQL deadlock).
+        Inquiry.objects.filter(pk=inquiry.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
         record_audit(
             actor=actor,
             action=f"ems.request.{outcome}",
@@ -631,6 +706,166 @@ def record_outcome(
     return case
 
 
+# --- the hospital's alert: acknowledgement and devices ------------------------------------------
+
+
+def acknowledge_requests(
+    *,
+    actor: User,
+    hospital: Hospital,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Someone at the hospital saw the new requests: the banner and the repeating sound stop on
+    every screen of the hospital, and the time and the person are recorded (the first
+    acknowledgement of each request is kept). Returns how many requests it acknowledged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = Inquiry.objects.filter(
+            hospital=hospital,
+            result=Inquiry.Result.PENDING,
+            channel=Inquiry.Channel.APP,
+            acknowledged_at__isnull=True,
+        )
+        ids = list(pending.values_list("pk", flat=True))
+        count = Inquiry.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=actor
+        )
+        if count:
+            record_audit(
+                actor=actor,
+                action="ems.request.acknowledge",
+                obj=hospital,
+                organisation_id=hospital.organisation_id,
+                request=request,
+                detail={"inquiries": ids},
+            )
+            _publish(
+                "request",
+                [broadcast.hospital_channel(hospital.organisation_id)],
+                acknowledged=ids,
+            )
+    return count
+
+
+def register_device(
+    *,
+    actor: User,
+    hospital: Hospital,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    label: str,
+    request: HttpRequest | None = None,
+) -> HospitalDevice:
+    """Register (or re-register) a browser's push subscription for the hospital's new requests.
+    The same endpoint registered again updates its keys and label and is active again."""
+    if not notify_public.web_push_public_key():
+        raise ValidationError(_("Web Push is not configured on this installation."))
+    label = (label or "").strip()[:80] or _("Unnamed device")
+    device = HospitalDevice(
+        hospital=hospital,
+        registered_by=actor,
+        label=label,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+    )
+    device.full_clean(exclude=["endpoint"])
+    if not endpoint.startswith("https://") and not _is_loopback(endpoint):
+        raise ValidationError({"endpoint": _("The push service address must use HTTPS.")})
+    with transaction.atomic():
+        device, _created = HospitalDevice.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={
+                "hospital": hospital,
+                "registered_by": actor,
+                "label": label,
+                "p256dh": p256dh,
+                "auth": auth,
+                "is_active": True,
+                "last_error": "",
+            },
+        )
+        record_audit(
+            actor=actor,
+            action="ems.device.register",
+            obj=device,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={"label": label},
+        )
+    return device
+
+
+def _is_loopback(url: str) -> bool:
+    """Local push receivers (tests, an on-premises relay) may use plain HTTP on loopback."""
+    return urlsplit(url).hostname in {"127.0.0.1", "localhost", "::1"}
+
+
+def remove_device(
+    *, actor: User, device: HospitalDevice, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        record_audit(
+            actor=actor,
+            action="ems.device.remove",
+            obj=device,
+            organisation_id=device.hospital.organisation_id,
+            request=request,
+        )
+        device.delete()
+
+
+PUSH_ATTEMPTS = 3
+PUSH_RETRY_SECONDS = 20
+
+
+def push_request(*, inquiry_id: int, attempt: int = 1) -> dict[str, int]:
+    """Send the Web Push of one new request to every active device of its hospital (the
+    payload says what and from whom, never who the patient is). A device whose subscription is
+    gone is switched off; a transient failure is retried while the request still waits."""
+    inquiry = (
+        Inquiry.objects.select_related("case__fire_hq", "hospital__organisation")
+        .filter(pk=inquiry_id)
+        .first()
+    )
+    counts = {"sent": 0, "retry": 0, "failed": 0, "gone": 0}
+    if inquiry is None or inquiry.result != Inquiry.Result.PENDING:
+        return counts
+    case = inquiry.case
+    payload = {
+        "title": _("New transport request"),
+        "body": f"{case.get_category_display()} · {case.get_urgency_display()} · {case.fire_hq}",
+        "url": reverse("ems:hospital", args=[inquiry.hospital.organisation.slug]),
+        "tag": f"ems-request-{inquiry.pk}",
+        "inquiry": inquiry.pk,
+    }
+    retry = False
+    for device in HospitalDevice.objects.filter(hospital=inquiry.hospital, is_active=True):
+        result = notify_public.send_web_push(
+            endpoint=device.endpoint,
+            p256dh=device.p256dh,
+            auth=device.auth,
+            payload=payload,
+            key=f"ems-request-{inquiry.pk}-{device.pk}",
+        )
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        changes: dict[str, Any] = {"last_error": result.error[:300]}
+        if result.outcome == "sent":
+            changes["last_sent_at"] = timezone.now()
+        elif result.outcome == "gone":
+            changes["is_active"] = False
+        elif result.outcome == "retry":
+            retry = True
+        HospitalDevice.objects.filter(pk=device.pk).update(**changes)
+    if retry and attempt < PUSH_ATTEMPTS:
+        _task("push_request_task").using(
+            run_after=timezone.now() + timedelta(seconds=PUSH_RETRY_SECONDS * attempt)
+        ).enqueue(inquiry_id=inquiry_id, attempt=attempt + 1)
+    return counts
+
+
 # --- escalation ----------------------------------------------------------------------------------
 
 
@@ -670,8 +905,26 @@ def check_escalation(*, case: Case, now: datetime) -> bool:
         case=str(case.public_id),
         reason=reason,
         inquiries=inquiries,
+        escalated_at=case.escalated_at.isoformat() if case.escalated_at else "",
     )
     return True
+
+
+def next_escalation_due(*, now: datetime | None = None) -> datetime | None:
+    """When the next open case on scene reaches the scene-time threshold (None: no such case):
+    the watcher sleeps until then instead of a fixed interval, so the escalation is on time."""
+    first = (
+        Case.objects.filter(
+            state=Case.State.OPEN,
+            escalated_at__isnull=True,
+            on_scene_at__isnull=False,
+            left_scene_at__isnull=True,
+        )
+        .order_by("on_scene_at")
+        .values_list("on_scene_at", flat=True)
+        .first()
+    )
+    return None if first is None else first + timedelta(minutes=escalation_scene_minutes())
 
 
 def check_escalations(*, now: datetime | None = None) -> int:
@@ -747,6 +1000,7 @@ def open_case_from_text_call(
     latitude: float | None = None,
     longitude: float | None = None,
     summary: str = "",
+    handover: CallerHandover | None = None,
     request: HttpRequest | None = None,
 ) -> str:
     """Open a case for a text-119 call (plan 1.4, access module) in the fire headquarters that
@@ -769,6 +1023,396 @@ def open_case_from_text_call(
         ),
         latitude=latitude,
         longitude=longitude,
+        handover=handover,
         request=request,
     )
     return str(case.public_id)
+
+
+# --- capacity and diversion (one tap each) --------------------------------------------------------
+
+
+def adjust_capacity(
+    *,
+    actor: User | None,
+    hospital: Hospital,
+    bed_type: str,
+    delta: int | None = None,
+    value: int | None = None,
+    request: HttpRequest | None = None,
+) -> BedCapacity:
+    """One tap: +1 / −1 (`delta`) or an exact number (`value`) of vacant, staffed beds."""
+    if bed_type not in BedType.values:
+        raise ValidationError({"bed_type": _("Unknown bed type.")})
+    if (delta is None) == (value is None):
+        raise ValidationError(_("Give either a change or a number of beds."))
+    if value is not None and not 0 <= value <= 999:
+        raise ValidationError({"value": _("Give a number of beds from 0 to 999.")})
+    if delta is not None and delta not in {-1, 1}:
+        raise ValidationError({"delta": _("Change one bed at a time.")})
+    now = timezone.now()
+    with transaction.atomic():
+        row, _created = BedCapacity.objects.select_for_update().get_or_create(
+            hospital=hospital, bed_type=bed_type
+        )
+        new = value if value is not None else max(0, min(999, row.available + (delta or 0)))
+        BedCapacity.objects.filter(pk=row.pk).update(
+            available=new, updated_at=now, updated_by=actor
+        )
+        row.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.capacity.set",
+            obj=hospital,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={"bed_type": bed_type, "available": new},
+        )
+        _publish(
+            "capacity",
+            [broadcast.STATUS],
+            hospital_id=hospital.pk,
+            bed_type=bed_type,
+            available=new,
+        )
+    return row
+
+
+def set_diversion(
+    *,
+    actor: User | None,
+    hospital: Hospital,
+    status: str,
+    reason: str = "",
+    hours: float | None = None,
+    request: HttpRequest | None = None,
+) -> Hospital:
+    """Ambulance traffic of the ED: normal, restricted (call first) or diverting, for `hours`
+    (then normal again by itself) — the EMResource / EDXL-HAVE status with an expiry."""
+    if status not in Diversion.values:
+        raise ValidationError({"status": _("Choose normal, restricted or diverting.")})
+    if status != Diversion.NORMAL and not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for restricting or diverting.")})
+    if hours is not None and not 0 < hours <= 72:
+        raise ValidationError({"hours": _("Give a duration of up to 72 hours.")})
+    now = timezone.now()
+    until = None
+    if status != Diversion.NORMAL:
+        until = now + timedelta(hours=hours or 4)
+    with transaction.atomic():
+        Hospital.objects.filter(pk=hospital.pk).update(
+            diversion=status,
+            diversion_reason=reason.strip()[:200] if status != Diversion.NORMAL else "",
+            diversion_until=until,
+            diversion_updated_at=now,
+        )
+        hospital.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.diversion.set",
+            obj=hospital,
+            organisation_id=hospital.organisation_id,
+            request=request,
+            detail={
+                "status": status,
+                "reason": reason,
+                "until": until.isoformat() if until else "",
+            },
+        )
+        _publish("status", [broadcast.STATUS], hospital_id=hospital.pk, key="diversion")
+    return hospital
+
+
+# --- structured findings and attachments ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Findings:
+    symptom_onset_at: datetime | None = None
+    cpss_face: bool | None = None
+    cpss_arm: bool | None = None
+    cpss_speech: bool | None = None
+    elvo_gaze: bool | None = None
+    elvo_cortical: bool | None = None
+    trauma_mechanism: str = ""
+
+
+def record_findings(
+    *, actor: User, case: Case, findings: Findings, request: HttpRequest | None = None
+) -> Case:
+    """The crew's structured findings (stroke scale, trauma mechanism); they re-rank the list."""
+    if findings.trauma_mechanism not in TraumaMechanism.values:
+        raise ValidationError({"trauma_mechanism": _("Unknown trauma mechanism.")})
+    now = timezone.now()
+    if findings.symptom_onset_at is not None and not (
+        now - timedelta(days=7) <= findings.symptom_onset_at <= now + timedelta(minutes=2)
+    ):
+        raise ValidationError({"symptom_onset_at": _("The onset time must be in the last 7 days.")})
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(**vars(findings))
+        case.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.case.findings",
+            obj=case,
+            organisation_id=case.fire_hq_id,
+            request=request,
+        )
+        _publish("case", _case_channels(case), case=str(case.public_id))
+        if case.destination is not None:
+            _publish(
+                "request",
+                [broadcast.hospital_channel(case.destination.organisation_id)],
+                case=str(case.public_id),
+            )
+    return case
+
+
+ATTACHMENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "PDF": "application/pdf"}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def _attachment_type(upload: UploadedFile[Any]) -> str:
+    """What the file really is (its first bytes and a full image decode), never its name."""
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        return ATTACHMENT_TYPES["PDF"]
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format or ""
+            image.load()  # a damaged or truncated image fails here
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            {"file": _("Attach a photo (JPEG or PNG) or an ECG as PDF.")}
+        ) from error
+    finally:
+        upload.seek(0)
+    if image_format not in {"JPEG", "PNG"}:
+        raise ValidationError({"file": _("Attach a photo (JPEG or PNG) or an ECG as PDF.")})
+    return ATTACHMENT_TYPES[image_format]
+
+
+def attach_to_case(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    upload: UploadedFile[Any],
+    request: HttpRequest | None = None,
+) -> CaseAttachment:
+    """A photo or ECG from the scene, for the receiving hospital (and the crew's HQ) only."""
+    if kind not in CaseAttachment.Kind.values:
+        raise ValidationError({"kind": _("Choose photo or ECG.")})
+    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": _("The file is too large (at most 10 MB).")})
+    content_type = _attachment_type(upload)
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[content_type]
+    with transaction.atomic():
+        attachment = CaseAttachment(
+            case=case,
+            kind=kind,
+            content_type=content_type,
+            size_bytes=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"{uuid.uuid4().hex}.{extension}", upload, save=False)
+        attachment.save()
+        record_audit(
+            actor=actor,
+            action="ems.attachment.add",
+            obj=case,
+            organisation_id=case.fire_hq_id,
+            request=request,
+            detail={"kind": kind, "type": content_type},
+        )
+        _publish("case", _case_channels(case), case=str(case.public_id))
+        if case.destination is not None:
+            _publish(
+                "request",
+                [broadcast.hospital_channel(case.destination.organisation_id)],
+                case=str(case.public_id),
+            )
+    return attachment
+
+
+def record_attachment_read(
+    *, actor: User, attachment: CaseAttachment, request: HttpRequest | None = None
+) -> None:
+    record_audit(
+        actor=actor,
+        action="ems.attachment.read",
+        obj=attachment.case,
+        organisation_id=attachment.case.fire_hq_id,
+        request=request,
+        detail={"attachment": attachment.pk},
+    )
+
+
+# --- mass-casualty incidents (disaster mode) -----------------------------------------------------
+
+
+def _mci_channels(allocated_hospital_orgs: Sequence[int] = ()) -> list[str]:
+    return [
+        broadcast.COORDINATOR,
+        broadcast.STATUS,
+        *(broadcast.hospital_channel(i) for i in allocated_hospital_orgs),
+    ]
+
+
+def start_incident(
+    *,
+    actor: User,
+    name: str,
+    place: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    request: HttpRequest | None = None,
+) -> MassCasualtyIncident:
+    if not name.strip():
+        raise ValidationError({"name": _("Give the incident a name.")})
+    with transaction.atomic():
+        incident = MassCasualtyIncident.objects.create(
+            name=name.strip()[:120],
+            place=place.strip()[:200],
+            latitude=latitude,
+            longitude=longitude,
+            started_by=actor,
+        )
+        record_audit(actor=actor, action="ems.mci.start", obj=incident, request=request)
+        _publish("mci", _mci_channels(), incident=str(incident.public_id))
+    return incident
+
+
+def end_incident(
+    *, actor: User, incident: MassCasualtyIncident, request: HttpRequest | None = None
+) -> None:
+    with transaction.atomic():
+        MassCasualtyIncident.objects.filter(pk=incident.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
+        record_audit(actor=actor, action="ems.mci.end", obj=incident, request=request)
+        _publish("mci", _mci_channels(), incident=str(incident.public_id))
+
+
+def _require_active(incident: MassCasualtyIncident) -> None:
+    if not MassCasualtyIncident.objects.filter(pk=incident.pk, ended_at__isnull=True).exists():
+        raise ValidationError(_("This incident has ended."))
+
+
+def report_triage(
+    *,
+    actor: User,
+    incident: MassCasualtyIncident,
+    category: str,
+    method: str = TriageCount.Method.START,
+    delta: int | None = None,
+    value: int | None = None,
+    request: HttpRequest | None = None,
+) -> TriageCount:
+    """From the scene, one tap per patient triaged (+1 / −1) or the count of a category."""
+    if category not in Triage.values or method not in TriageCount.Method.values:
+        raise ValidationError(_("Unknown triage category."))
+    if (delta is None) == (value is None) or (delta is not None and delta not in {-1, 1}):
+        raise ValidationError(_("Give either a change of one or a count."))
+    if value is not None and not 0 <= value <= 999:
+        raise ValidationError({"value": _("Give a count from 0 to 999.")})
+    _require_active(incident)
+    with transaction.atomic():
+        row, _created = TriageCount.objects.select_for_update().get_or_create(
+            incident=incident, category=category, method=method
+        )
+        new = value if value is not None else max(0, row.count + (delta or 0))
+        TriageCount.objects.filter(pk=row.pk).update(
+            count=new, updated_at=timezone.now(), updated_by=actor
+        )
+        row.refresh_from_db()
+        record_audit(
+            actor=actor,
+            action="ems.mci.triage",
+            obj=incident,
+            request=request,
+            detail={"category": category, "method": method, "count": new},
+        )
+        _publish("mci", _mci_channels(), incident=str(incident.public_id))
+    return row
+
+
+def allocate_patients(
+    *,
+    actor: User,
+    incident: MassCasualtyIncident,
+    allocations: Sequence[tuple[Hospital, str, int]],
+    request: HttpRequest | None = None,
+) -> list[MciAllocation]:
+    """The coordinator sends patients to hospitals: (hospital, triage category, count). Never
+    more living patients of a category than the scene reported and not yet allocated."""
+    _require_active(incident)
+    wanted: dict[str, int] = {}
+    for _hospital, category, count in allocations:
+        if category not in {Triage.RED, Triage.YELLOW, Triage.GREEN}:
+            raise ValidationError(_("Only living patients (red, yellow, green) are distributed."))
+        if count < 1:
+            raise ValidationError(_("Give at least one patient per hospital."))
+        wanted[category] = wanted.get(category, 0) + count
+    if not wanted:
+        raise ValidationError(_("Choose at least one hospital and a number of patients."))
+    with transaction.atomic():
+        # One distribution at a time per incident: the check below reads what is allocated.
+        MassCasualtyIncident.objects.select_for_update().filter(pk=incident.pk).update(
+            name=F("name")
+        )
+        summary = mci_summary(incident)
+        for category, count in wanted.items():
+            left = summary.unallocated.get(category, 0)
+            if count > left:
+                raise ValidationError(
+                    _("Only %(left)d %(category)s patients are left to distribute.")
+                    % {"left": left, "category": Triage(category).label}
+                )
+        created = [
+            MciAllocation.objects.create(
+                incident=incident,
+                hospital=hospital,
+                category=category,
+                patients=count,
+                allocated_by=actor,
+            )
+            for hospital, category, count in allocations
+        ]
+        record_audit(
+            actor=actor,
+            action="ems.mci.allocate",
+            obj=incident,
+            request=request,
+            detail={
+                "allocations": [
+                    [hospital.pk, category, count] for hospital, category, count in allocations
+                ]
+            },
+        )
+        _publish(
+            "mci",
+            _mci_channels(sorted({h.organisation_id for h, _c, _n in allocations})),
+            incident=str(incident.public_id),
+        )
+    return created
+
+
+def acknowledge_allocations(
+    *, actor: User, hospital: Hospital, request: HttpRequest | None = None
+) -> int:
+    with transaction.atomic():
+        count = MciAllocation.objects.filter(
+            hospital=hospital, acknowledged_at__isnull=True
+        ).update(acknowledged_at=timezone.now())
+        if count:
+            record_audit(
+                actor=actor,
+                action="ems.mci.acknowledge",
+                obj=hospital,
+                organisation_id=hospital.organisation_id,
+                request=request,
+            )
+            _publish("mci", _mci_channels([hospital.organisation_id]))
+    return count

@@ -15,6 +15,10 @@ as the messages do: kind_label / kinds_label (a kind with its conditions), level
 「相当」 for a JMA level), place_name (romanised outside Japanese), instruction_text (the action
 for a level), area_lines (one municipality's lines), languages(); areas_from_json / areas_as_json
 to store AreaStates.
+
+send_web_push(...) — one Web Push to one device another module registered (VAPID, aes128gcm),
+outside the alert fan-out; returns a PushResult (sent / retry / failed / gone).
+web_push_public_key() — the VAPID public key browsers subscribe with ("" when not configured).
 """
 
 from kurashi.modules.notify.messages import (
@@ -39,6 +43,11 @@ from kurashi.modules.notify.notices import (
     areas_from_json,
 )
 from kurashi.modules.notify.services.direct import DirectMessage, send_direct_message
+from kurashi.modules.notify.services.direct_push import (
+    PushResult,
+    send_web_push,
+    web_push_public_key,
+)
 from kurashi.modules.notify.services.pipeline import dispatch_notice
 
 __all__ = [
@@ -48,6 +57,7 @@ __all__ = [
     "AreaState",
     "KindInForce",
     "Notice",
+    "PushResult",
     "area_level_label",
     "area_lines",
     "areas_as_json",
@@ -62,4 +72,6 @@ __all__ = [
     "normalise_language",
     "place_name",
     "send_direct_message",
+    "send_web_push",
+    "web_push_public_key",
 ]

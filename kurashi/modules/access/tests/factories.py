@@ -81,3 +81,26 @@ def make_request(
             interpreters_needed=interpreters_needed,
         ),
     )
+
+
+def make_video(container: str = "mp4", *, seconds: float = 1.0, codec: str = "") -> bytes:
+    """A real, tiny video (64×48, 10 fps) encoded with PyAV: H.264 in MP4, VP9 in WebM (or the
+    given codec, e.g. "mpeg4", which browsers do not play)."""
+    import io
+
+    import av
+    import numpy
+
+    codec = codec or {"mp4": "libx264", "webm": "libvpx-vp9"}[container]
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container) as output:
+        stream = output.add_stream(codec, rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(max(1, int(seconds * 10))):
+            picture = numpy.full((48, 64, 3), (index * 20) % 255, dtype=numpy.uint8)
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            for packet in stream.encode(frame):
+                output.mux(packet)
+        for packet in stream.encode():
+            output.mux(packet)
+    return buffer.getvalue()

@@ -1,13 +1,17 @@
 """Every page renders in Japanese and English for the actors who may see it; the demo loads."""
 
+from datetime import timedelta
+
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kurashi.core.models import User
 from kurashi.modules.access import services
 from kurashi.modules.access.demo import load_demo
-from kurashi.modules.access.models import Interpreter, Text119Profile
+from kurashi.modules.access.models import Availability, Interpreter, Text119Profile
 from kurashi.modules.access.tests.conftest import World
 from kurashi.modules.access.tests.factories import make_call, make_request
 
@@ -71,3 +75,26 @@ def test_demo_loads_twice_without_duplicates(world: World) -> None:
     load_demo(lambda done, total: None)
     assert Interpreter.objects.count() == 5
     assert Text119Profile.objects.filter(user__username="resident").count() == 1
+
+
+def test_demo_interpreters_work_daytime_in_saga_and_old_night_windows_are_repaired(
+    world: World,
+) -> None:
+    """Issue 18 point 6: the loader took midnight in UTC, so the demo interpreters were
+    available 17:00–03:00 JST and no daytime request found anyone."""
+    load_demo(lambda done, total: None)
+    windows = {
+        (timezone.localtime(a.starts_at).hour, timezone.localtime(a.ends_at).hour)
+        for a in Availability.objects.all()
+    }
+    assert windows == {(8, 18)}
+    # A database loaded by the old loader (windows from 17:00 JST) is repaired on the next load.
+    Availability.objects.update(
+        starts_at=F("starts_at") + timedelta(hours=9), ends_at=F("ends_at") + timedelta(hours=9)
+    )
+    load_demo(lambda done, total: None)
+    assert {
+        (timezone.localtime(a.starts_at).hour, timezone.localtime(a.ends_at).hour)
+        for a in Availability.objects.all()
+    } == {(8, 18)}
+    assert Availability.objects.count() == 5 * 60

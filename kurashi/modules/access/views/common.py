@@ -100,6 +100,7 @@ def labels_json(**extra: str) -> str:
         "system:opened": _("Conversation opened"),
         "system:operator": _("A relay operator joined"),
         "system:turn": _("Captioner changed"),
+        "system:transferred": _("Transferred to %s, which covers where you are"),
         **extra,
     }
     return json.dumps(labels, ensure_ascii=False)

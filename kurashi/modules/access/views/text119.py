@@ -4,6 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
@@ -89,6 +90,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
                     profile.medical_notes_encrypted, user_id=profile.user_id
                 ),
                 "contacts": profile.contacts,
+                "shares_medical_notes": profile.shares_medical_notes,
             }
         )
     else:
@@ -104,7 +106,8 @@ def start_call_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The call could not be sent. Check the form and send again."))
         return redirect("access:text119")
     data = form.cleaned_data
-    kind = request.POST.get("kind", "")
+    practice = request.POST.get("practice") == "1"
+    kind = request.POST.get("kind", "") or ("ambulance" if practice else "")
     try:
         call, _created = services.start_text119_call(
             caller=_user(request),
@@ -122,6 +125,7 @@ def start_call_view(request: HttpRequest) -> HttpResponse:
             if data["gps_municipality"] and data["gps_municipality"] == data["municipality_code"]
             else data["municipality_code"] or "",
             address_note=data["address_note"],
+            practice=practice,
             request=request,
         )
     except ValidationError as error:
@@ -161,6 +165,7 @@ def caller_call_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "quick_replies": selectors.CALLER_QUICK_REPLIES,
             "labels_json": labels_json(caller=_("You (caller)"), dispatcher=_("Fire HQ")),
             "municipality_name": selectors.municipality_names().get(call.municipality_code, ""),
+            "headquarters": ", ".join(selectors.covering_fire_hqs(call.municipality_code)),
         },
     )
 
@@ -276,9 +281,31 @@ def console_call_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "questions": selectors.DISPATCHER_QUESTIONS,
             "labels_json": labels_json(caller=_("Caller"), dispatcher=_("Fire HQ")),
             "municipality_name": selectors.municipality_names().get(call.municipality_code, ""),
+            "headquarters": ", ".join(selectors.covering_fire_hqs(call.municipality_code)),
+            "municipalities": selectors.municipality_choices(),
+            "map_tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "ems_form": EmsCaseForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def console_transfer_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Route the call to the fire headquarters of where the caller really is."""
+    call = _dispatcher_call(request, public_id)
+    try:
+        name = services.reroute_text119_call(
+            actor=_user(request),
+            call=call,
+            municipality_code=request.POST.get("municipality_code", ""),
+            request=request,
+        )
+    except ValidationError as error:
+        return rejected(request, _back_to(call), error)
+    messages.success(request, _("The call was transferred to %(name)s.") % {"name": name})
+    return redirect("access:console")
 
 
 def _back_to(call: Text119Call) -> str:

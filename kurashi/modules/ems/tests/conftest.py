@@ -35,6 +35,7 @@ class World:
     other_crew: User
     near_staff: User
     far_staff: User
+    tertiary_staff: User
     coordinator: User
     resident: User
     plain_staff: User  # member of the HQ without any EMS permission
@@ -71,6 +72,7 @@ def world(db: None) -> World:
         other_crew=make_member(other_hq, *CREW),
         near_staff=make_member(near.organisation, *HOSPITAL_STAFF),
         far_staff=make_member(far.organisation, *HOSPITAL_STAFF),
+        tertiary_staff=make_member(tertiary.organisation, *HOSPITAL_STAFF),
         coordinator=make_member(prefecture, "ems.coordinate"),
         resident=make_user(),
         plain_staff=make_member(hq),

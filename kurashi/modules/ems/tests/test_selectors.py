@@ -110,7 +110,7 @@ def test_ranking_sixty_hospitals_uses_a_fixed_number_of_queries(
     for number in range(57):
         hospital = make_hospital(slug=f"h{number}", latitude=33.0 + number / 100, longitude=130.0)
         make_status(hospital, "14")
-    with django_assert_num_queries(4):  # load, hospitals, departments, statuses
+    with django_assert_num_queries(5):  # load, hospitals, departments, statuses, capacities
         ranked = rank()
     assert len(ranked) == 60
 

@@ -13,9 +13,26 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kurashi.core.auth import authenticated_user
 from kurashi.modules.ems import selectors, services
-from kurashi.modules.ems.forms import AnswerForm, OutcomeForm, StatusForm
-from kurashi.modules.ems.models import Acceptance, Case, Hospital, Inquiry, RefusalReason, Severity
+from kurashi.modules.ems.forms import (
+    AnswerForm,
+    CapacityForm,
+    DeviceForm,
+    DiversionForm,
+    OutcomeForm,
+    StatusForm,
+)
+from kurashi.modules.ems.models import (
+    Acceptance,
+    Case,
+    Diversion,
+    Hospital,
+    HospitalDevice,
+    Inquiry,
+    RefusalReason,
+    Severity,
+)
 from kurashi.modules.ems.views.common import done, error_messages, failed
+from kurashi.modules.notify import public as notify_public
 
 ANSWER_MESSAGES = {
     "accepted": gettext_lazy("Accepted: the crew sees your hospital as the destination."),
@@ -51,17 +68,25 @@ def hospital_choose_view(request: HttpRequest) -> HttpResponse:
 def _context(request: HttpRequest, hospital: Hospital) -> dict[str, object]:
     now = timezone.now()
     hospital = selectors.hospitals_with_statuses().get(pk=hospital.pk)
+    requests = list(selectors.pending_requests_for(hospital))
+    can_answer = selectors.can_answer_for(request.user, hospital)
     return {
         "hospital": hospital,
         "statuses": selectors.status_views(hospital, now=now),
-        "requests": list(selectors.pending_requests_for(hospital)),
+        "requests": requests,
+        "unacknowledged": [i for i in requests if i.acknowledged_at is None],
+        "devices": list(selectors.hospital_devices(hospital)) if can_answer else [],
+        "push_key": notify_public.web_push_public_key(),
+        "capacities": selectors.hospital_capacities(hospital),
+        "diversions": Diversion.choices,
+        "allocations": list(selectors.allocations_for(hospital)) if can_answer else [],
         "arrivals": list(selectors.recent_arrivals_for(hospital, now=now)),
         "reasons": RefusalReason.choices,
         "severities": Severity.choices,
         "choices": [(v, label) for v, label in Acceptance.choices if v != Acceptance.STALE],
         "symbols": selectors.STATUS_SYMBOL,
         "can_manage": selectors.can_manage_hospital(request.user, hospital),
-        "can_answer": selectors.can_answer_for(request.user, hospital),
+        "can_answer": can_answer,
         "validity_hours": int(selectors.status_validity().total_seconds() // 3600),
     }
 
@@ -78,10 +103,50 @@ def hospital_view(request: HttpRequest, slug: str) -> HttpResponse:
     for case in [i.case for i in requests] + arrivals:
         services.record_case_read(actor=user, case=case, request=request)
     template = {
+        "alert": "ems/hospital/_alert.html",
         "requests": "ems/hospital/_requests.html",
         "statuses": "ems/hospital/_statuses.html",
+        "devices": "ems/hospital/_devices.html",
+        "capacity": "ems/hospital/_capacity.html",
+        "mci": "ems/hospital/_mci.html",
     }.get(request.GET.get("partial") or "", "ems/hospital/screen.html")
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def hospital_case_view(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+    """The pre-arrival summary of one case, for the hospital asked (while its answer is due)
+    and for the destination afterwards: selectors.hospital_reads, the rule FHIR follows too."""
+    user = authenticated_user(request)
+    hospital = _hospital_for(request, slug)
+    if not selectors.can_answer_for(user, hospital):
+        raise PermissionDenied(selectors.ANSWER_REQUESTS)
+    case = selectors.hospital_case(hospital, str(public_id))
+    if case is None:
+        raise Http404
+    services.record_case_read(actor=user, case=case, request=request)
+    pending = (
+        Inquiry.objects.filter(case=case, hospital=hospital, result=Inquiry.Result.PENDING)
+        .order_by("requested_at")
+        .first()
+    )
+    return render(
+        request,
+        "ems/hospital/case.html",
+        {
+            "hospital": hospital,
+            "case": case,
+            "inquiry": pending,
+            "medical_notes": services.open_notes(case.handover_notes_sealed),
+            "needs": selectors.case_needs(case),
+            "attachments": selectors.case_attachments(case)
+            if selectors.can_see_attachments(user, case)
+            else [],
+            "reasons": RefusalReason.choices,
+            "can_answer": True,
+        },
+    )
 
 
 @login_required
@@ -173,3 +238,129 @@ def outcome_view(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         return failed(request, error_messages(error), to)
     return done(request, _("Outcome saved."), to)
+
+
+def _answering_hospital(request: HttpRequest, slug: str) -> Hospital:
+    hospital = _hospital_for(request, slug)
+    if not selectors.can_answer_for(request.user, hospital):
+        raise PermissionDenied(selectors.ANSWER_REQUESTS)
+    return hospital
+
+
+@login_required
+@require_POST
+def acknowledge_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Seen": the sticky banner and the repeating sound stop on every screen of the hospital;
+    the time and the person are recorded on each request."""
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    count = services.acknowledge_requests(actor=user, hospital=hospital, request=request)
+    return done(
+        request,
+        _("%(count)d new requests acknowledged.") % {"count": count},
+        reverse("ems:hospital", args=[slug]),
+        acknowledged=count,
+    )
+
+
+@login_required
+@require_POST
+def device_register_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """The hospital screen's script posts the browser's push subscription here."""
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    to = reverse("ems:hospital", args=[slug])
+    form = DeviceForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        device = services.register_device(
+            actor=user, hospital=hospital, request=request, **form.cleaned_data
+        )
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(
+        request,
+        _("This device now receives a notification for every new request."),
+        to,
+        device=device.pk,
+    )
+
+
+@login_required
+@require_POST
+def device_remove_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    device = (
+        HospitalDevice.objects.filter(pk=pk, hospital=hospital).select_related("hospital").first()
+    )
+    if device is None:
+        raise Http404
+    services.remove_device(actor=user, device=device, request=request)
+    return done(request, _("Device removed."), reverse("ems:hospital", args=[slug]))
+
+
+def _managing_hospital(request: HttpRequest, slug: str) -> Hospital:
+    hospital = _hospital_for(request, slug)
+    if not selectors.can_manage_hospital(request.user, hospital):
+        raise PermissionDenied(selectors.MANAGE_ACCEPTANCE)
+    return hospital
+
+
+@login_required
+@require_POST
+def capacity_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """One tap: one bed more or less of a type, or the exact number."""
+    user = authenticated_user(request)
+    hospital = _managing_hospital(request, slug)
+    to = reverse("ems:hospital", args=[slug])
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        row = services.adjust_capacity(
+            actor=user,
+            hospital=hospital,
+            bed_type=form.cleaned_data["bed_type"],
+            delta=form.cleaned_data["delta"],
+            value=form.cleaned_data["value"],
+            request=request,
+        )
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(
+        request,
+        _("%(beds)s: %(count)d free.")
+        % {"beds": row.get_bed_type_display(), "count": row.available},
+        to,
+    )
+
+
+@login_required
+@require_POST
+def diversion_view(request: HttpRequest, slug: str) -> HttpResponse:
+    user = authenticated_user(request)
+    hospital = _managing_hospital(request, slug)
+    to = reverse("ems:hospital", args=[slug])
+    form = DiversionForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        services.set_diversion(actor=user, hospital=hospital, request=request, **form.cleaned_data)
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(request, _("Ambulance traffic updated."), to)
+
+
+@login_required
+@require_POST
+def mci_acknowledge_view(request: HttpRequest, slug: str) -> HttpResponse:
+    user = authenticated_user(request)
+    hospital = _answering_hospital(request, slug)
+    count = services.acknowledge_allocations(actor=user, hospital=hospital, request=request)
+    return done(
+        request,
+        _("%(count)d patient allocations acknowledged.") % {"count": count},
+        reverse("ems:hospital", args=[slug]),
+    )

@@ -20,6 +20,7 @@ from kurashi.modules.ems import broadcast, selectors
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "ems"
 HEARTBEAT_SECONDS = 15.0
+ICON_SIZES = (192, 512)
 
 
 @require_GET
@@ -88,6 +89,7 @@ def service_worker_view(request: HttpRequest) -> HttpResponse:
         static("ems/ems.css"),
         static("portal/portal.css"),
         static("ems/icon.svg"),
+        static("ems/icon-192.png"),
     ]
     body = body.replace("__SHELL__", repr(shell).replace("'", '"'))
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
@@ -107,7 +109,29 @@ def manifest_view(request: HttpRequest) -> HttpResponse:
         "background_color": "#ffffff",
         "theme_color": "#b00020",
         "lang": "ja",
-        "icons": [{"src": static("ems/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+        # PNGs first: Android/Chrome install only with a 192 and a 512 PNG, iPadOS ignores SVG;
+        # the maskable ones keep the cross inside the 80 % safe zone of any mask shape.
+        "icons": [
+            *(
+                {
+                    "src": static(f"ems/icon-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any",
+                }
+                for size in ICON_SIZES
+            ),
+            *(
+                {
+                    "src": static(f"ems/icon-maskable-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                }
+                for size in ICON_SIZES
+            ),
+            {"src": static("ems/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
     }
     return HttpResponse(
         json.dumps(manifest, ensure_ascii=False), content_type="application/manifest+json"

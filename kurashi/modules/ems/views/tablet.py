@@ -6,7 +6,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kurashi.core.auth import authenticated_user
 from kurashi.core.models import Organisation
 from kurashi.modules.ems import selectors, services
-from kurashi.modules.ems.forms import CaseForm, InquiryForm, ParallelRequestForm, TimelineForm
+from kurashi.modules.ems.forms import (
+    AttachmentForm,
+    CaseForm,
+    FindingsForm,
+    InquiryForm,
+    ParallelRequestForm,
+    TimelineForm,
+)
 from kurashi.modules.ems.models import (
     Ambulance,
     Case,
@@ -94,7 +101,13 @@ def tablet_home_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         template,
-        {"form": form, "cases": cases, "hq": hq, "headquarters": headquarters},
+        {
+            "form": form,
+            "cases": cases,
+            "hq": hq,
+            "headquarters": headquarters,
+            "incidents": list(selectors.active_incidents()[:5]),
+        },
         status=status,
     )
 
@@ -110,6 +123,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, object]:
     now = timezone.now()
     inquiries = list(case.inquiries.select_related("hospital__organisation"))
     asked = frozenset(i.hospital_id for i in inquiries if i.result != Inquiry.Result.WITHDRAWN)
+    needs = selectors.case_needs(case, now=now)
     ranked = selectors.rank_hospitals(
         category=case.category,
         urgency=case.urgency,
@@ -117,6 +131,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, object]:
         longitude=case.longitude,
         now=now,
         asked_hospital_ids=asked,
+        needs=needs,
     )
     return {
         "case": case,
@@ -132,6 +147,28 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, object]:
         "max_parallel": selectors.max_parallel_requests(),
         "new_key": uuid.uuid4().hex,
         "pending_count": sum(1 for i in inquiries if i.result == Inquiry.Result.PENDING),
+        "medical_notes": services.open_notes(case.handover_notes_sealed),
+        "needs": needs,
+        "findings_form": FindingsForm(
+            initial={
+                "symptom_onset_at": timezone.localtime(case.symptom_onset_at)
+                if case.symptom_onset_at
+                else None,
+                **{
+                    name: FindingsForm.initial_for(getattr(case, name))
+                    for name in (
+                        "cpss_face",
+                        "cpss_arm",
+                        "cpss_speech",
+                        "elvo_gaze",
+                        "elvo_cortical",
+                    )
+                },
+                "trauma_mechanism": case.trauma_mechanism,
+            }
+        ),
+        "attachment_form": AttachmentForm(),
+        "attachments": selectors.case_attachments(case),
     }
 
 
@@ -145,6 +182,7 @@ def case_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     services.record_case_read(actor=user, case=case, request=request)
     partial = request.GET.get("partial")
     template = {
+        "top": "ems/tablet/_case_top.html",
         "panel": "ems/tablet/_case_panel.html",
         "ranking": "ems/tablet/_ranking.html",
     }.get(partial or "", "ems/tablet/case.html")
@@ -242,3 +280,70 @@ def cancel_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     case = _writable_case(request, public_id)
     services.cancel_case(actor=user, case=case, request=request)
     return done(request, _("Case cancelled."), reverse("ems:tablet"))
+
+
+@login_required
+@require_POST
+def findings_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = authenticated_user(request)
+    case = _writable_case(request, public_id)
+    to = reverse("ems:case", args=[case.public_id])
+    form = FindingsForm(request.POST)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        services.record_findings(
+            actor=user,
+            case=case,
+            findings=services.Findings(
+                **{
+                    **form.cleaned_data,
+                    "trauma_mechanism": form.cleaned_data["trauma_mechanism"] or "",
+                }
+            ),
+            request=request,
+        )
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(request, _("Findings saved: the list is ranked again."), to)
+
+
+@login_required
+@require_POST
+def attachment_view(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A photo or an ECG, sent as a normal multipart form (files are not queued offline)."""
+    user = authenticated_user(request)
+    case = _writable_case(request, public_id)
+    to = reverse("ems:case", args=[case.public_id])
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return failed(request, error_messages(form.errors), to)
+    try:
+        services.attach_to_case(
+            actor=user,
+            case=case,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+            request=request,
+        )
+    except ValidationError as error:
+        return failed(request, error_messages(error), to)
+    return done(request, _("Attached: the receiving hospital will see it."), to)
+
+
+@login_required
+@require_GET
+def attachment_file_view(request: HttpRequest, public_id: uuid.UUID, pk: int) -> FileResponse:
+    """The file, for the crew's headquarters and the receiving hospital only; audited."""
+    user = authenticated_user(request)
+    case = selectors.get_case_for(user, str(public_id))
+    if case is None or not selectors.can_see_attachments(user, case):
+        raise Http404
+    attachment = case.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    services.record_attachment_read(actor=user, attachment=attachment, request=request)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

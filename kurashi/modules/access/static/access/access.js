@@ -18,10 +18,12 @@
     node.setAttribute("data-state", state);
   }
 
-  function timeText(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) { return ""; }
-    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2) + ":" + ("0" + date.getSeconds()).slice(-2);
+  /* The server formats every time in Asia/Tokyo (message.time); the browser's own clock zone
+     (UTC on many tablets and kiosks) must never decide what a caller or dispatcher reads. */
+  function timeText(message) {
+    if (message.time) { return message.time; }
+    var match = /T(\d\d:\d\d:\d\d)/.exec(message.at || "");
+    return match ? match[1] : "";
   }
 
   /* Post a form with fetch; on failure keep the text in the field (nothing is lost). */
@@ -93,7 +95,9 @@
       item.setAttribute("data-seq", String(message.seq));
       if (message.kind === "system") {
         item.className = "msg msg--system";
-        item.textContent = labels["system:" + message.body.split(":")[0]] || message.body;
+        var parts = message.body.split(":");
+        var label = labels["system:" + parts[0]];
+        item.textContent = label ? label.replace("%s", parts.slice(1).join(":")) : message.body;
       } else {
         var who = document.createElement("span");
         who.className = "msg__who";
@@ -104,7 +108,7 @@
         var at = document.createElement("time");
         at.className = "msg__time";
         at.dateTime = message.at;
-        at.textContent = timeText(message.at);
+        at.textContent = timeText(message);
         item.appendChild(who);
         item.appendChild(body);
         item.appendChild(at);
@@ -329,7 +333,35 @@
     });
   }
 
+  /* --- dispatcher console: the caller's position on the GSI map (Leaflet) ------------------ */
+  function setUpCallMap(element) {
+    if (typeof L === "undefined") { return; }
+    var lat = parseFloat(element.getAttribute("data-lat"));
+    var lon = parseFloat(element.getAttribute("data-lon"));
+    if (isNaN(lat) || isNaN(lon)) { return; }
+    var map = L.map(element, { scrollWheelZoom: false }).setView([lat, lon], 16);
+    if (element.getAttribute("data-tile-url")) {
+      L.tileLayer(element.getAttribute("data-tile-url"), {
+        attribution: element.getAttribute("data-tile-attribution") || "", maxZoom: 18
+      }).addTo(map);
+    }
+    var accuracy = parseFloat(element.getAttribute("data-accuracy"));
+    if (!isNaN(accuracy) && accuracy > 0) {
+      L.circle([lat, lon], { radius: accuracy, color: "#b00020", weight: 1, fillOpacity: 0.1 }).addTo(map);
+    }
+    // A vector marker, not an image: marker images break under hashed static names.
+    var marker = L.circleMarker([lat, lon], {
+      radius: 10, color: "#b00020", weight: 3, fillColor: "#ffffff", fillOpacity: 1, className: "call-map__caller"
+    }).addTo(map);
+    var tip = document.createElement("span");
+    tip.textContent = element.getAttribute("data-label") || "";
+    marker.bindTooltip(tip, { permanent: true, direction: "top" });
+    element.setAttribute("data-ready", "1");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var callMap = $("#call-map");
+    if (callMap) { setUpCallMap(callMap); }
     $all("[data-live]").forEach(setUpChannel);
     var caller = $("form[data-caller]");
     if (caller) { setUpCaller(caller); }

@@ -118,21 +118,112 @@
     });
   }
 
+  var audio = null;
+  function audioContext() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) {
+      audio = new Context();
+    }
+    return audio;
+  }
+
   function beep() {
     try {
-      var Context = window.AudioContext || window.webkitAudioContext;
-      var audio = new Context();
-      var tone = audio.createOscillator();
-      var gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.2;
-      tone.connect(gain);
-      gain.connect(audio.destination);
-      tone.start();
-      tone.stop(audio.currentTime + 0.6);
+      var context = audioContext();
+      [0, 0.3].forEach(function (offset) {
+        var tone = context.createOscillator();
+        var gain = context.createGain();
+        tone.frequency.value = 880;
+        gain.gain.value = 0.25;
+        tone.connect(gain);
+        gain.connect(context.destination);
+        tone.start(context.currentTime + offset);
+        tone.stop(context.currentTime + offset + 0.2);
+      });
     } catch (error) {
       /* no sound available: the visible alert remains */
     }
+    live.dataset.beeps = String(Number(live.dataset.beeps || "0") + 1);
+  }
+
+  /* --- the hospital's alarm: the banner stays on top and the sound repeats until someone
+     presses "seen" (on any screen of the hospital: the acknowledgement is an event too) ------ */
+  var ALARM_MS = 4000;
+  var alarmTimer = null;
+
+  function wireAlarm() {
+    var holder = document.getElementById("request-alert");
+    if (!holder) {
+      return;
+    }
+    var waiting = Number(holder.dataset.unacknowledged || "0");
+    if (waiting > 0 && alarmTimer === null) {
+      beep();
+      alarmTimer = setInterval(beep, ALARM_MS);
+    } else if (waiting === 0 && alarmTimer !== null) {
+      clearInterval(alarmTimer);
+      alarmTimer = null;
+    }
+    live.dataset.alarm = alarmTimer === null ? "off" : "on";
+    var enable = document.getElementById("sound-enable");
+    var context = audioContext();
+    if (enable && !enable.dataset.wired && context && context.state === "suspended") {
+      enable.dataset.wired = "1";
+      enable.hidden = false; /* the browser needs one tap before it may play a sound */
+      enable.addEventListener("click", function () {
+        context.resume();
+        enable.hidden = true;
+        beep();
+      });
+    }
+  }
+
+  /* --- devices: a browser registers its push subscription for new requests ------------------ */
+  function keyBytes(base64) {
+    var padded = (base64 + "===".slice((base64.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = window.atob(padded);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) {
+      bytes[i] = raw.charCodeAt(i);
+    }
+    return bytes;
+  }
+
+  function wireDevices() {
+    var form = document.getElementById("device-form");
+    if (!form || form.dataset.wired || !("serviceWorker" in navigator) || !("PushManager" in window)) {
+      return;
+    }
+    form.dataset.wired = "1";
+    form.hidden = false;
+    var status = document.getElementById("device-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      navigator.serviceWorker.register(strings.swUrl)
+        .then(function () { return navigator.serviceWorker.ready; })
+        .then(function (registration) {
+          return registration.pushManager.subscribe({
+            userVisibleOnly: true,
+            applicationServerKey: keyBytes(form.dataset.pushKey)
+          });
+        })
+        .then(function (subscription) {
+          var json = subscription.toJSON();
+          var body = new URLSearchParams({
+            endpoint: json.endpoint,
+            p256dh: json.keys.p256dh,
+            auth: json.keys.auth,
+            label: form.querySelector("[name=label]").value,
+            csrfmiddlewaretoken: csrfToken()
+          });
+          return post({ url: form.action, body: body.toString() });
+        })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          status.textContent = data.ok ? data.message : (data.errors || []).join(" ");
+        })
+        .catch(function (error) { status.textContent = String(error && error.message || error); });
+    });
   }
 
   function showAlert(text) {
@@ -152,12 +243,34 @@
     } catch (error) {
       data = {};
     }
-    refreshKind(kind);
-    if (kind === "request" && alertBox && !data.withdrawn && !data.answered) {
-      showAlert(strings.textNewRequest);
+    refreshKind(kind); /* a new request refreshes the hospital's banner: wireAlarm() rings */
+    if (kind === "escalation") {
+      markEscalated(data);
     }
     if (kind === "escalation" && alertBox) {
       showAlert(strings.textEscalation);
+    }
+  }
+
+  /* The event itself says which case became 搬送困難事案: the board marks its row at once,
+     before the region's refresh (a fetch and a render) arrives with the rest. */
+  function markEscalated(data) {
+    if (!data.case || !window.CSS || !CSS.escape) {
+      return;
+    }
+    var row = document.querySelector("#board tr[data-case='" + CSS.escape(data.case) + "']");
+    if (!row || row.classList.contains("difficult-row")) {
+      return;
+    }
+    row.dataset.escalatedAt = data.escalated_at || "";
+    row.classList.add("difficult-row");
+    var state = row.cells[4];
+    if (state) {
+      var mark = document.createElement("strong");
+      mark.className = "inferred";
+      mark.textContent = strings.textDifficult || "";
+      state.appendChild(document.createElement("br"));
+      state.appendChild(mark);
     }
   }
 
@@ -193,7 +306,7 @@
       setConnection(false);
       startPolling(); /* EventSource keeps retrying; polling covers the gap */
     });
-    ["status", "request", "case", "escalation"].forEach(function (kind) {
+    ["status", "request", "case", "escalation", "capacity", "mci"].forEach(function (kind) {
       source.addEventListener(kind, function (event) { onEvent(kind, event); });
     });
     live.dataset.connected = "1";
@@ -354,6 +467,8 @@
 
   function wire() {
     limitChoices();
+    wireAlarm();
+    wireDevices();
   }
 
   document.addEventListener("submit", onSubmit);

@@ -37,3 +37,34 @@ self.addEventListener("fetch", (event) => {
       .catch(() => caches.match(request).then((cached) => cached || caches.match(SHELL[0])))
   );
 });
+
+/* A new transport request for a hospital device (kurashi/modules/ems/services.push_request): the
+   notification stays until someone handles it and opens the hospital screen. */
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { title: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "救急 / EMS", {
+      body: data.body || "",
+      tag: data.tag || "ems",
+      renotify: true,
+      requireInteraction: true,
+      data: { url: data.url || SHELL[0] },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || SHELL[0];
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => new URL(client.url).pathname === url);
+      return open ? open.focus() : self.clients.openWindow(url);
+    })
+  );
+});
