@@ -28,8 +28,6 @@ from django.utils import timezone
 
 from kurashi.core import events
 
-from kurashi.core import events
-
 logger = logging.getLogger(__name__)
 
 MAX_QUEUED = 500

@@ -466,7 +466,7 @@ def caller_handover(call: Text119Call) -> "ems_public.CallerHandover":
     notes = ""
     if profile is not None and profile.shares_medical_notes:
         try:
-            notes = decrypt_text(profile.medical_notes_encrypted)
+            notes = decrypt_text(profile.medical_notes_encrypted, user_id=call.caller_id)
         except ValueError:
             notes = ""
     return ems_public.CallerHandover(

@@ -51,10 +51,10 @@ from kurashi.modules.notify.services.direct_push import (
 from kurashi.modules.notify.services.pipeline import dispatch_notice
 
 __all__ = [
-    "DirectMessage",
     "SOURCE_JMA",
     "SOURCE_MUNICIPALITY",
     "AreaState",
+    "DirectMessage",
     "KindInForce",
     "Notice",
     "PushResult",
