@@ -33,7 +33,7 @@ from kurashi.modules.archive.models import (
 )
 from kurashi.modules.archive.normalise import query_terms, query_variants
 from kurashi.modules.archive.rights import Rights
-from kurashi.modules.archive.webvtt import Cue, WebVttError, parse_vtt
+from kurashi.modules.archive.webvtt import Cue, WebVttError, open_cues, parse_vtt
 
 CATALOGUE = "archive.catalogue_items"
 PUBLISH = "archive.publish_items"
@@ -78,24 +78,25 @@ class TrackView:
     lines: list[TranscriptLine]
 
 
-def tracks_of(item_media: ItemMedia, *, segments: Sequence[Segment] = ()) -> list[TrackView]:
-    """The transcripts of a recording, without the cues inside closed or unconsented segments."""
-    hidden = [
+def hidden_spans(segments: Sequence[Segment]) -> list[tuple[float, float]]:
+    """(start, end) of the closed and unconsented segments: their cues are never public."""
+    return [
         (segment.start_seconds, segment.end_seconds)
         for segment in segments
         if segment.restriction != Segment.Restriction.OPEN
     ]
+
+
+def tracks_of(item_media: ItemMedia, *, segments: Sequence[Segment] = ()) -> list[TrackView]:
+    """The transcripts of a recording, without the cues inside closed or unconsented segments."""
+    hidden = hidden_spans(segments)
     views = []
     for track in Track.objects.filter(item_media=item_media):
         try:
             cues: list[Cue] = parse_vtt(track.vtt)
         except WebVttError:
             cues = []
-        lines = [
-            TranscriptLine(cue.start, cue.end, cue.text)
-            for cue in cues
-            if not any(start < cue.end and cue.start < end for start, end in hidden)
-        ]
+        lines = [TranscriptLine(cue.start, cue.end, cue.text) for cue in open_cues(cues, hidden)]
         views.append(TrackView(track.language, track.label, lines))
     return views
 

@@ -37,7 +37,8 @@ from kurashi.modules.archive.models import (
     TermStat,
     Track,
 )
-from kurashi.modules.archive.webvtt import WebVttError, parse_vtt
+from kurashi.modules.archive.selectors import hidden_spans
+from kurashi.modules.archive.webvtt import WebVttError, open_cues, parse_vtt
 from kurashi.modules.archive.yomi import readings_in
 
 ITEM_FIELDS = (
@@ -93,10 +94,13 @@ def index_source(item: Item, *, with_related: bool = True) -> IndexSource:
         text = ItemText.objects.filter(item=item).values("plain_text", "reading_text").first()
         if text:
             body = [text["plain_text"], text["reading_text"]]
+        # Only the cues outside closed and unconsented segments: restricted words must never
+        # reach the index (and through it the result list, the snippets or the totals).
+        hidden = hidden_spans(list(Segment.objects.filter(item=item)))
         transcript = [
             cue.text
             for track in Track.objects.filter(item_media__item=item)
-            for cue in _safe_cues(track.vtt)
+            for cue in open_cues(_safe_cues(track.vtt), hidden)
         ]
     return IndexSource(
         title=item.title,
@@ -693,4 +697,6 @@ def set_segments(*, item: Item, segments: Sequence[tuple[float, float, str, str]
         )
         segment.full_clean()
         segment.save()
+    Item.objects.filter(pk=item.pk).update(modified_at=timezone.now())
+    reindex_item(item)  # a part closed now leaves the index at once
     return len(segments)
