@@ -215,7 +215,7 @@ def load_demo_archive(progress: Progress) -> int:
     with transaction.atomic():
         organisation = _staff()
     progress(1, steps)
-    count = len(imports.import_aozora_directory(DATA_DIR / "aozora"))
+    count = len(imports.import_aozora_directory(DATA_DIR / "aozora").items)
     progress(2, steps)
     for slug, file, title, title_en, holder, holder_en, rights in (
         (
@@ -246,7 +246,9 @@ def load_demo_archive(progress: Progress) -> int:
             organisation_id=organisation.pk if slug == "sagalibdb" else None,
         )
         data = json.loads((DATA_DIR / "iiif" / file).read_text(encoding="utf-8"))
-        count += imports.import_iiif_collection(data, collection=collection, default_rights=rights)
+        count += len(
+            imports.import_iiif_collection(data, collection=collection, default_rights=rights).items
+        )
     progress(3, steps)
     with transaction.atomic():
         _performance(organisation)

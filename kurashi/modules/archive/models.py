@@ -113,6 +113,10 @@ class Item(models.Model):
     modified_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Normalised title, reading, English title, subjects and creators (phrase ranking).
     search_key = models.TextField(blank=True, editable=False)
+    # What the last import wrote into each field it supplies: a field whose value still equals
+    # it is the source's and follows the source; any other value is a curator's and is kept
+    # (services.import_item).
+    imported = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["pk"]

@@ -5,6 +5,7 @@ import hashlib
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -426,6 +427,102 @@ def save_item(
     return item
 
 
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did (or, in a dry run, would do) to one item. `changes` maps a field to
+    (stored value, new value); `kept` maps a field a curator changed to (curated value, the
+    source's value), which the import left alone."""
+
+    source_key: str
+    title: str
+    action: str  # created | updated | unchanged | skipped
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    kept: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    reason: str = ""
+    item_id: int | None = None
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A field value as JSON can hold it (the municipality by its code)."""
+    if name == "municipality":
+        return value.code if isinstance(value, Municipality) else (value or "")
+    return value
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def import_item(
+    *,
+    collection: Collection,
+    source_key: str,
+    data: dict[str, Any],
+    publish: bool = False,
+    dry_run: bool = False,
+) -> ImportOutcome:
+    """Create or update an imported item without undoing curators' work.
+
+    A new item takes every value of `data` and is published when `publish` is true. An existing
+    item is updated only in the fields the source supplies with a value; a field is updated
+    only while it still holds what the previous import wrote (Item.imported) or is empty, so a
+    curated reading, English title or municipality is never overwritten and a source that
+    lacks a value never blanks one. Publication state is never changed by an import: a
+    withdrawn or embargoed item stays so, and a deleted item is skipped. With `dry_run`,
+    nothing is written and the outcome says what would change."""
+    title = str(data.get("title", ""))
+    item = (
+        Item.objects.filter(collection_id=collection.pk, source_key=source_key).first()
+        if collection.pk is not None
+        else None  # a dry run into a collection that does not exist yet
+    )
+    supplied = {name: value for name, value in data.items() if not _is_blank(value)}
+    if item is None:
+        changes = {name: (None, _comparable(name, value)) for name, value in supplied.items()}
+        if dry_run:
+            return ImportOutcome(source_key, title, "created", changes)
+        with transaction.atomic():
+            item = save_item(actor=None, collection=collection, source_key=source_key, data=data)
+            Item.objects.filter(pk=item.pk).update(
+                imported={name: _comparable(name, value) for name, value in supplied.items()}
+            )
+            if publish:
+                publish_item(actor=None, item=item)
+        return ImportOutcome(source_key, title, "created", changes, item_id=item.pk)
+    if item.is_deleted:
+        return ImportOutcome(source_key, item.title, "skipped", reason="deleted", item_id=item.pk)
+    updates: dict[str, Any] = {}
+    changes, kept = {}, {}
+    recorded = dict(item.imported or {})
+    for name, value in supplied.items():
+        new = _comparable(name, value)
+        current = _comparable(name, getattr(item, name))
+        if current == new:
+            recorded[name] = new
+            continue
+        if _is_blank(current) or (name in recorded and recorded[name] == current):
+            updates[name] = value
+            changes[name] = (current, new)
+            recorded[name] = new
+        else:
+            kept[name] = (current, new)
+    action = "updated" if changes else "unchanged"
+    if dry_run:
+        return ImportOutcome(source_key, item.title, action, changes, kept, item_id=item.pk)
+    with transaction.atomic():
+        if updates:
+            item = save_item(
+                actor=None,
+                collection=collection,
+                source_key=source_key,
+                data=updates,
+                item=item,
+            )
+        if recorded != item.imported:
+            Item.objects.filter(pk=item.pk).update(imported=recorded)
+    return ImportOutcome(source_key, item.title, action, changes, kept, item_id=item.pk)
+
+
 def _set_status(item: Item, status: str, embargo_until: date | None) -> None:
     item.status = status
     item.embargo_until = embargo_until
@@ -566,6 +663,11 @@ def ensure_collection(
     )
     collection.full_clean()
     return collection
+
+
+def collection_preview(*, slug: str, title_ja: str, **fields: Any) -> Collection:
+    """The collection `slug` as stored, or an unsaved one (a dry run of an import)."""
+    return Collection.objects.filter(slug=slug).first() or Collection(slug=slug, title_ja=title_ja)
 
 
 @transaction.atomic

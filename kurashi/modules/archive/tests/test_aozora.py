@@ -93,8 +93,10 @@ def test_header_legend_and_footer_are_separated() -> None:
 @pytest.mark.django_db
 def test_all_eleven_texts_import_render_and_import_again_idempotently(client: Client) -> None:
     index = json.loads((AOZORA / "index.json").read_text(encoding="utf-8"))
-    items = imports.import_aozora_directory(AOZORA)
+    report = imports.import_aozora_directory(AOZORA)
+    items = list(Item.objects.filter(pk__in=report.items).order_by("pk"))
     assert len(items) == 11
+    assert report.count("created") == 11
     assert {item.title for item in items} == {entry["title"] for entry in index}
     for item in items:
         text = ItemText.objects.get(item=item)
@@ -112,5 +114,6 @@ def test_all_eleven_texts_import_render_and_import_again_idempotently(client: Cl
     page = client.get(f"/archive/items/{momotaro.pk}/read/").content.decode()
     assert "<ruby>家来<rp>（</rp><rt>けらい</rt><rp>）</rp></ruby>" in page
     again = imports.import_aozora_directory(AOZORA)
-    assert [item.pk for item in again] == [item.pk for item in items]
+    assert sorted(again.items) == [item.pk for item in items]
+    assert again.count("unchanged") == 11
     assert Item.objects.count() == 11
