@@ -272,6 +272,10 @@ class Posting(models.Model):
     municipality_id = models.BigIntegerField(null=True, blank=True)
     # The four facet values as one integer (facetcode.encode): what a multi-term search counts.
     facets = models.BigIntegerField(default=0)
+    # Where the term occurs in the item's search document: bit (position mod 62) per
+    # occurrence, and bit 62 when the document is too long for that to be exact (then a phrase
+    # found through the bits is confirmed against SearchDocument). See indexing.py.
+    mask = models.BigIntegerField(default=0)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
@@ -279,9 +283,9 @@ class Posting(models.Model):
             # covers the facet values too, so a merge join of every term is index-only
             # (SQLite ignores `include`: there the rarest term drives through the index below)
             models.Index(
-                fields=["term", "item", "weight"],
+                fields=["term", "item", "weight", "mask"],
                 include=["type", "era", "rights", "municipality_id", "facets"],
-                name="archive_posting_term",
+                name="archive_posting_term_mask",
             ),
             # the best matches of a term, with the facet values, without touching the table
             models.Index(
@@ -294,13 +298,26 @@ class Posting(models.Model):
                     "rights",
                     "municipality_id",
                     "facets",
+                    "mask",
                 ],
-                name="archive_posting_rank",
+                name="archive_posting_rank_mask",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.term}→{self.item_id}"
+
+
+class SearchDocument(models.Model):
+    """The normalised search document of a public item whose document is too long for the
+    position bits of its postings to be exact (indexing.EXACT_SPAN): a phrase those bits admit
+    is confirmed here (a substring test)."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"document of {self.item_id}"
 
 
 class Term(models.Model):

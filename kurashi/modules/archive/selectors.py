@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
@@ -20,18 +21,27 @@ from kurashi.core.permissions import grant_for, has_permission
 from kurashi.modules.archive import facetcode
 from kurashi.modules.archive.eras import Era
 from kurashi.modules.archive.imaging import sizes
+from kurashi.modules.archive.indexing import (
+    INEXACT,
+    MASK_ALL,
+    MASK_BITS,
+    MAX_PHRASE_OFFSET,
+    idf,
+    query_words,
+)
 from kurashi.modules.archive.models import (
     Collection,
     Item,
     ItemMedia,
     MediaFile,
     Posting,
+    SearchDocument,
     Segment,
     Term,
     TermStat,
     Track,
 )
-from kurashi.modules.archive.normalise import query_terms, query_variants
+from kurashi.modules.archive.normalise import query_variants
 from kurashi.modules.archive.rights import Rights
 from kurashi.modules.archive.webvtt import Cue, WebVttError, open_cues, parse_vtt
 
@@ -340,28 +350,96 @@ _ITEM_BITS = 40
 _ITEM_MASK = (1 << _ITEM_BITS) - 1
 
 
+@dataclass(frozen=True)
+class QueryWord:
+    """A word of a normalised query: its terms with their offsets in the word (None for a
+    one-character word, looked up as a unigram)."""
+
+    text: str
+    terms: tuple[tuple[str, int | None], ...]
+
+    @classmethod
+    def of(cls, word: str) -> "QueryWord":
+        if len(word) == 1:
+            return cls(word, ((word, None),))
+        return cls(word, tuple((word[k : k + 2], k) for k in range(len(word) - 1)))
+
+
+def _query_words(key: str) -> list[QueryWord]:
+    return [QueryWord.of(word) for word in query_words([key])]
+
+
+def _rotated(alias: str, offset: int) -> str:
+    """SQL: the alias's position mask rotated back by `offset` within MASK_BITS bits (bit
+    p + offset → bit p), without the inexact flag."""
+    if offset == 0:
+        return f"({alias}.mask & {MASK_ALL})"
+    return (
+        f"((({alias}.mask & {MASK_ALL}) >> {offset}) "
+        f"| (({alias}.mask << {MASK_BITS - offset}) & {MASK_ALL}))"
+    )
+
+
+def _idf_weights(terms: list[str], counts: dict[str, int]) -> dict[str, int]:
+    items = max(_count_public_items(), *(counts.get(term, 0) for term in terms))
+    return {term: max(1, round(10 * idf(counts.get(term, 0), items))) for term in terms}
+
+
+def _count_public_items() -> int:
+    """How many items are public (BM25's N), cached for a minute: the IDF barely moves."""
+    count = cache.get("archive:public-items")
+    if count is None:
+        count = public_items().count()
+        cache.set("archive:public-items", count, 60)
+    return int(count)
+
+
 def _variant_sql(
-    terms: list[str], counts: dict[str, int], filters: SearchFilters
+    words: list[QueryWord], counts: dict[str, int], filters: SearchFilters
 ) -> tuple[str, list[Any]]:
-    """(score × 2**40 + item, facet code) of the items holding every term, in no order: the
-    rarest term's postings drive, every other term is one (term, item) index look-up per
-    driving row (CROSS JOIN keeps that order on SQLite; PostgreSQL may merge-join the covering
-    index), so the work is bounded by the rarest term. Two integers a match: fetching rows
-    costs more than finding them. Very long queries use their MAX_QUERY_TERMS rarest terms."""
+    """(score × 2**40 + item, facet code) of the items holding every word of the query as a
+    phrase, in no order. The rarest term's postings drive, every other term is one (term,
+    item) index look-up per driving row (CROSS JOIN keeps that order on SQLite; PostgreSQL may
+    merge-join the covering index), so the work is bounded by the rarest term. A word's
+    bigrams must sit at consecutive positions: the AND of their position masks, each rotated
+    back by its offset, is not zero (indexing.py). Where the masks are not exact (long
+    documents: the driving posting carries the INEXACT bit) the phrase is confirmed on the
+    stored document. The score is BM25: impacts times IDF. Two integers a match: fetching
+    rows costs more than finding them. Very long queries join their MAX_QUERY_TERMS rarest
+    terms."""
     posting = Posting._meta.db_table
+    documents = SearchDocument._meta.db_table
+    terms = list(dict.fromkeys(term for word in words for term, _offset in word.terms))
     ordered = sorted(terms, key=lambda term: (counts.get(term, 0), term))[:MAX_QUERY_TERMS]
-    where, params = _filter_sql(filters, alias="d.")
+    aliases = {term: ("d" if index == 0 else f"o{index}") for index, term in enumerate(ordered)}
+    idfs = _idf_weights(ordered, counts)
+    where, filter_params = _filter_sql(filters, alias="d.")
     joins = "".join(f" CROSS JOIN {posting} o{index}" for index in range(1, len(ordered)))
     conditions = "".join(
         f" AND o{index}.item_id = d.item_id AND o{index}.term = %s"
         for index in range(1, len(ordered))
     )
-    score = " + ".join(["d.weight", *(f"o{index}.weight" for index in range(1, len(ordered)))])
+    phrase_params: list[Any] = []
+    for word in words:
+        chain = [
+            _rotated(aliases[term], offset)
+            for term, offset in word.terms
+            if term in aliases and offset is not None and offset <= MAX_PHRASE_OFFSET
+        ]
+        if len(chain) < 2 and len(word.terms) < 2:
+            continue  # a unigram or a single bigram: being there is enough
+        conditions += (
+            f" AND ({' & '.join(chain) if chain else '1'}) != 0"  # noqa: S608
+            f" AND (d.mask < {INEXACT} OR EXISTS (SELECT 1 FROM {documents} s"
+            " WHERE s.item_id = d.item_id AND s.text LIKE %s))"
+        )
+        phrase_params.append(f"%{word.text}%")
+    score = " + ".join(f"{aliases[term]}.weight * {idfs[term]}" for term in ordered)
     sql = (
         f"SELECT CAST({score} AS BIGINT) * {1 << _ITEM_BITS} + d.item_id, d.facets "  # noqa: S608
         f"FROM {posting} d{joins} WHERE d.term = %s{conditions}{where}"
     )
-    return sql, [ordered[0], *ordered[1:], *params]
+    return sql, [ordered[0], *ordered[1:], *phrase_params, *filter_params]
 
 
 def _facet_labels(name: str, municipalities: dict[int, Municipality]) -> dict[str, str]:
@@ -406,15 +484,17 @@ MatchRow = tuple[int, int]  # score × 2**40 + item, facet code
 
 
 def _variant_rows(
-    cursor: Any, terms: list[str], counts: dict[str, int], filters: SearchFilters
+    cursor: Any, words: list[QueryWord], counts: dict[str, int], filters: SearchFilters
 ) -> list[MatchRow]:
     """Run _variant_sql. On PostgreSQL, when the terms are of similar frequency, merging their
     postings in item order (a pass over each term's range of the covering index) beats one
     index probe per row of the rarest term, but the planner, which cannot know how strongly
     the bigrams of one word go together, estimates a few rows and probes: nested loops are
     turned off for that query. A rare term with a frequent one keeps the probes."""
-    sql, params = _variant_sql(terms, counts, filters)
-    ordered = sorted(counts.get(term, 0) for term in set(terms))
+    sql, params = _variant_sql(words, counts, filters)
+    ordered = sorted(
+        counts.get(term, 0) for term in {term for word in words for term, _ in word.terms}
+    )
     merge = (
         connection.vendor == "postgresql"
         and len(ordered) > 1
@@ -430,7 +510,7 @@ def _variant_rows(
 
 
 def _multi_term_rows(
-    variants: list[list[str]], counts: dict[str, int], filters: SearchFilters
+    variants: list[list[QueryWord]], counts: dict[str, int], filters: SearchFilters
 ) -> list[MatchRow]:
     """Every match of a multi-term (or multi-variant) query, best first (score, then newer
     item), fetched once: their number is bounded by the rarest term's. An item matched by
@@ -440,8 +520,8 @@ def _multi_term_rows(
             rows = _variant_rows(cursor, variants[0], counts, filters)
         else:
             best: dict[int, MatchRow] = {}
-            for terms in variants:
-                for row in _variant_rows(cursor, terms, counts, filters):
+            for words in variants:
+                for row in _variant_rows(cursor, words, counts, filters):
                     item = row[0] & _ITEM_MASK
                     known = best.get(item)
                     if known is None or known[0] < row[0]:
@@ -488,11 +568,17 @@ def _search(
     counts facets over its FACET_WINDOW best matches (SearchResult.facets_partial)."""
     filters = filters or SearchFilters()
     normalised = query_variants(query)
-    variants = [terms for terms in (query_terms(key) for key in normalised) if terms]
+    variants = [words for words in (_query_words(key) for key in normalised) if words]
     if not variants:
         return SearchResult(query=query, total=0, page=1, pages=0, items=[])
-    counts = _term_counts({term for terms in variants for term in terms})
-    variants = [terms for terms in variants if all(counts.get(term) for term in terms)]
+    counts = _term_counts(
+        {term for words in variants for word in words for term, _offset in word.terms}
+    )
+    variants = [
+        words
+        for words in variants
+        if all(counts.get(term) for word in words for term, _offset in word.terms)
+    ]
     if not variants:
         return SearchResult(query=query, total=0, page=1, pages=0, items=[])
     page = max(page, 1)
@@ -503,8 +589,8 @@ def _search(
         limit, sql_offset = page_size, offset
     facet_rows: list[FacetRow]
     facets_partial = False
-    if len(variants) == 1 and len(variants[0]) == 1:
-        term = variants[0][0]
+    if len(variants) == 1 and len(variants[0]) == 1 and len(variants[0][0].terms) == 1:
+        term = variants[0][0].terms[0][0]
         count_sql, best, params = _single_term_sql(term, filters)
         with connection.cursor() as cursor:
             if filters.collection:  # not in the term statistics: count the postings
@@ -530,14 +616,15 @@ def _search(
             Item.objects.filter(pk__in=[row[0] for row in ranked]).values_list("pk", "search_key")
         )
 
-        def bonus(item_id: int) -> int:
+        def boost(item_id: int) -> float:
+            """The whole query is a short field (title, reading, subject …) or in one."""
             key = keys.get(item_id, "")
             lines = key.split("\n")
             if any(variant in lines for variant in normalised):
-                return 60
-            return 30 if any(variant in key for variant in normalised) else 0
+                return 2.0
+            return 1.5 if any(variant in key for variant in normalised) else 1.0
 
-        ranked = sorted(ranked, key=lambda row: (-(row[1] + bonus(row[0])), -row[0]))
+        ranked = sorted(ranked, key=lambda row: (-(row[1] * boost(row[0])), -row[0]))
         ranked = ranked[offset : offset + page_size]
     ids = [row[0] for row in ranked]
     by_id = {item.pk: item for item in Item.objects.filter(pk__in=ids).only(*CARD_FIELDS)}

@@ -25,7 +25,7 @@ from kurashi.core.geo import municipality_at
 from kurashi.core.models import Municipality, User
 from kurashi.modules.archive import facetcode, imaging
 from kurashi.modules.archive.eras import era_of, year_from_text
-from kurashi.modules.archive.indexing import IndexSource, search_key, term_weights
+from kurashi.modules.archive.indexing import Document, IndexSource, document, search_key
 from kurashi.modules.archive.models import (
     Collection,
     Item,
@@ -33,6 +33,7 @@ from kurashi.modules.archive.models import (
     ItemText,
     MediaFile,
     Posting,
+    SearchDocument,
     Segment,
     Term,
     TermStat,
@@ -90,11 +91,13 @@ def index_source(item: Item, *, with_related: bool = True) -> IndexSource:
     if municipality is not None:
         place += [municipality.name_ja, municipality.name_kana, municipality.name_en]
     body: list[str] = []
+    body_reading: list[str] = []
     transcript: list[str] = []
     if with_related:
         text = ItemText.objects.filter(item=item).values("plain_text", "reading_text").first()
         if text:
-            body = [text["plain_text"], text["reading_text"]]
+            body = [text["plain_text"]]
+            body_reading = [text["reading_text"]]
         # Only the cues outside closed and unconsented segments: restricted words must never
         # reach the index (and through it the result list, the snippets or the totals).
         hidden = hidden_spans(list(Segment.objects.filter(item=item)))
@@ -110,12 +113,14 @@ def index_source(item: Item, *, with_related: bool = True) -> IndexSource:
         title_en=item.title_en,
         alternative_title=item.alternative_title,
         subjects=tuple(str(subject) for subject in item.subjects),
-        creators=tuple(str(name) for name in [*item.creators, *item.creators_reading]),
+        creators=tuple(str(name) for name in item.creators),
+        creators_reading=tuple(str(name) for name in item.creators_reading),
         place=tuple(part for part in place if part),
         event=tuple(part for part in (item.event_name, item.preserving_group) if part),
         description=tuple(part for part in (item.description, item.description_en) if part),
         transcript=tuple(transcript),
         body=tuple(body),
+        body_reading=tuple(body_reading),
     )
 
 
@@ -143,6 +148,7 @@ _COLUMN_TYPES = {
     "rights": "varchar",
     "municipality_id": "bigint",
     "facets": "bigint",
+    "mask": "bigint",
     "items": "integer",
 }
 
@@ -241,6 +247,13 @@ def rebuild_term_stats() -> int:
         return int(cursor.rowcount)
 
 
+def _store_document(item_id: int, indexed: Document) -> None:
+    """Keep the normalised document of an item whose position masks are not exact: the
+    phrases they admit are confirmed on it."""
+    if not indexed.is_exact:
+        SearchDocument.objects.update_or_create(item_id=item_id, defaults={"text": indexed.text})
+
+
 @transaction.atomic
 def reindex_item(item: Item) -> int:
     """Rebuild the item's postings: a public item is findable, any other has none. Returns the
@@ -255,23 +268,27 @@ def reindex_item(item: Item) -> int:
         Item.objects.filter(pk=item.pk).update(search_key=key)
         item.search_key = key
     _remove_postings([item.pk])
+    SearchDocument.objects.filter(item_id=item.pk).delete()
     if not item.is_public:
         return 0
     facets = facetcode.encode(item.type, item.era, item.rights, item.municipality_id)
+    indexed = document(source)
     postings = [
         Posting(
             term=term,
             item_id=item.pk,
-            weight=weight,
+            weight=impact,
+            mask=mask,
             type=item.type,
             era=item.era,
             rights=item.rights,
             municipality_id=item.municipality_id,
             facets=facets,
         )
-        for term, weight in term_weights(source).items()
+        for term, (impact, mask) in indexed.terms.items()
     ]
     Posting.objects.bulk_create(postings, batch_size=POSTING_BATCH)
+    _store_document(item.pk, indexed)
     _add_term_stats(
         Counter(
             _stat_key(term.term, item.type, item.era, item.rights, item.municipality_id)
@@ -286,8 +303,19 @@ def reindex_items(items: Iterable[Item]) -> int:
     """Bulk variant for new items without body text or tracks (CSV imports, synthetic loads):
     their own fields only, rows written in large batches (_write_rows). Load the items
     with select_related("municipality")."""
-    columns = ("term", "item_id", "weight", "type", "era", "rights", "municipality_id", "facets")
-    rows: list[tuple[str, int, int, str, str, str, int | None, int]] = []
+    columns = (
+        "term",
+        "item_id",
+        "weight",
+        "type",
+        "era",
+        "rights",
+        "municipality_id",
+        "facets",
+        "mask",
+    )
+    rows: list[tuple[str, int, int, str, str, str, int | None, int, int]] = []
+    documents: list[SearchDocument] = []
     keyed: list[Item] = []
     stats: Counter[StatKey] = Counter()
     written = 0
@@ -306,23 +334,28 @@ def reindex_items(items: Iterable[Item]) -> int:
         keyed.append(item)
         if item.is_public:
             facets = facetcode.encode(item.type, item.era, item.rights, item.municipality_id)
+            indexed = document(source)
             rows.extend(
                 (
                     term,
                     item.pk,
-                    weight,
+                    impact,
                     item.type,
                     item.era,
                     item.rights,
                     item.municipality_id,
                     facets,
+                    mask,
                 )
-                for term, weight in term_weights(source).items()
+                for term, (impact, mask) in indexed.terms.items()
             )
+            if not indexed.is_exact:
+                documents.append(SearchDocument(item_id=item.pk, text=indexed.text))
         if len(rows) >= POSTING_BATCH * 10:
             flush()
     flush()
     _add_term_stats(stats)
+    SearchDocument.objects.bulk_create(documents, batch_size=1000)
     Item.objects.bulk_update(keyed, ["search_key"], batch_size=1000)
     return written
 

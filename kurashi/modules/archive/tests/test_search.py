@@ -163,7 +163,7 @@ def test_facets_count_and_filter(corpus: None, db: None) -> None:
     assert titles("芸", municipality="412074") == ["面浮立"]
     assert titles("織", era="showa") == ["佐賀錦の織り方"]
     assert titles("の", rights="pdl-1.0") == ["佐賀錦の織り方"]
-    assert titles("の", collection="geino") == ["佐賀錦の織り方"]
+    assert titles("佐賀", collection="geino") == ["佐賀錦の織り方"]
     assert titles("の", type="performance") == []
 
 
