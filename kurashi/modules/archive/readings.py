@@ -74,3 +74,40 @@ def reading_of(text: str) -> str:
     if len(text) <= MAX_CACHED_LENGTH:  # titles, subjects, names, places repeat
         return _cached_reading(text)
     return _reading(text)
+
+
+def reading_spans(text: str) -> tuple[str, list[int], list[int]]:
+    """The reading of `text` (normalised hiragana) with, for each of its characters, the start
+    and end in `text` of the word it reads: so a snippet can mark 河童 for the query かっぱ."""
+    key: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def add(reading: str, start: int, end: int) -> None:
+        for char in normalise(reading):
+            key.append(char)
+            starts.append(start)
+            ends.append(end)
+
+    position = 0
+    pieces = [
+        (match.start(), match.end(), READINGS[match.group(0)]) for match in _CURATED.finditer(text)
+    ]
+    for start, end, curated in [*pieces, (len(text), len(text), "")]:
+        segment = text[position:start]
+        for offset in range(0, len(segment), 4000):
+            chunk = segment[offset : offset + 4000]
+            for morpheme in _tokenizer().tokenize(chunk):
+                begin = position + offset + morpheme.begin()
+                finish = position + offset + morpheme.end()
+                surface = morpheme.surface()
+                if morpheme.part_of_speech()[0] in _SEPARATORS:
+                    add(" ", begin, finish)
+                elif _KANJI.search(surface):
+                    add(morpheme.reading_form() or surface, begin, finish)
+                else:
+                    add(surface, begin, finish)
+        if curated:
+            add(curated, start, end)
+        position = end
+    return "".join(key), starts, ends

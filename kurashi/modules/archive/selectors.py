@@ -3,7 +3,7 @@ data, and who may catalogue or publish what."""
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
@@ -33,6 +33,7 @@ from kurashi.modules.archive.models import (
     Collection,
     Item,
     ItemMedia,
+    ItemText,
     MediaFile,
     Posting,
     SearchDocument,
@@ -43,6 +44,7 @@ from kurashi.modules.archive.models import (
 )
 from kurashi.modules.archive.normalise import query_variants
 from kurashi.modules.archive.rights import Rights
+from kurashi.modules.archive.snippets import snippet
 from kurashi.modules.archive.webvtt import Cue, WebVttError, open_cues, parse_vtt
 
 CATALOGUE = "archive.catalogue_items"
@@ -127,6 +129,8 @@ class ItemCard:
     municipality: str
     description: str
     thumbnail: str
+    # where the query occurs (description, open transcript, body), matches marked
+    snippet: tuple[tuple[str, bool], ...] = ()
 
     @property
     def display_title(self) -> str:
@@ -138,6 +142,8 @@ class ItemCard:
 # What item_cards reads of an item.
 CARD_FIELDS = (
     "pk",
+    "subjects",
+    "description_en",
     "title",
     "title_reading",
     "title_en",
@@ -630,6 +636,7 @@ def _search(
     by_id = {item.pk: item for item in Item.objects.filter(pk__in=ids).only(*CARD_FIELDS)}
     municipalities = _municipality_names()
     cards = item_cards([by_id[pk] for pk in ids if pk in by_id], municipalities)
+    cards = _with_snippets(cards, by_id, query_words(normalised))
     selected = {
         "type": filters.type,
         "era": filters.era,
@@ -667,6 +674,34 @@ def _search(
         facets=facets,
         facets_partial=facets_partial,
     )
+
+
+def _with_snippets(
+    cards: list[ItemCard], items: dict[int, Item], words: list[str]
+) -> list[ItemCard]:
+    """The cards with a snippet from what the public may read of each item: its description,
+    the open cues of its transcripts (never a closed or unconsented part) and its text."""
+    ids = [card.pk for card in cards]
+    bodies = dict(ItemText.objects.filter(item_id__in=ids).values_list("item_id", "plain_text"))
+    transcripts: dict[int, list[str]] = {}
+    segments: dict[int, list[Segment]] = {}
+    for segment in Segment.objects.filter(item_id__in=ids):
+        segments.setdefault(segment.item_id, []).append(segment)
+    for use in ItemMedia.objects.filter(item_id__in=ids, tracks__isnull=False).distinct():
+        for view in tracks_of(use, segments=segments.get(use.item_id, [])):
+            transcripts.setdefault(use.item_id, []).extend(line.text for line in view.lines)
+    result = []
+    for card in cards:
+        item = items[card.pk]
+        texts = [
+            item.description,
+            item.description_en,
+            *transcripts.get(card.pk, []),
+            bodies.get(card.pk, ""),
+            " / ".join(str(subject) for subject in item.subjects),
+        ]
+        result.append(replace(card, snippet=snippet(texts, words)))
+    return result
 
 
 def browse(*, filters: SearchFilters, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
