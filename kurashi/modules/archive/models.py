@@ -21,6 +21,10 @@ class Collection(models.Model):
     holder_ja = models.CharField(_("holding institution (Japanese)"), max_length=200, blank=True)
     holder_en = models.CharField(_("holding institution (English)"), max_length=200, blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    # The holder's IIIF origins this site trusts (e.g. "https://www.sagalibdb.jp"): item pages
+    # of the collection open external manifests from them in the viewer (the page's CSP allows
+    # exactly these origins), and their thumbnails are shown through the thumbnail cache.
+    iiif_origins = models.JSONField(_("trusted IIIF origins"), default=list, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         null=True,

@@ -20,6 +20,7 @@ from kurashi.core.models import Municipality, User
 from kurashi.core.permissions import grant_for, has_permission
 from kurashi.modules.archive import facetcode
 from kurashi.modules.archive.eras import Era
+from kurashi.modules.archive.external import is_trusted
 from kurashi.modules.archive.imaging import sizes
 from kurashi.modules.archive.indexing import (
     INEXACT,
@@ -142,6 +143,8 @@ class ItemCard:
 # What item_cards reads of an item.
 CARD_FIELDS = (
     "pk",
+    "collection_id",
+    "thumbnail_url",
     "subjects",
     "description_en",
     "title",
@@ -181,17 +184,26 @@ def _municipality_names() -> dict[int, Municipality]:
     }
 
 
-def thumbnail_url(item: Item, media: MediaFile | None, *, absolute: bool = True) -> str:
+def thumbnail_url(
+    item: Item,
+    media: MediaFile | None,
+    *,
+    absolute: bool = True,
+    trusted_origins: Sequence[str] = (),
+) -> str:
     """The smallest pre-rendered IIIF size at least 150 px wide: an absolute URL (OGP, IIIF) or,
     with absolute=False, a path for this site's own pages (right whatever host and port
-    served the page, e.g. `kurashi run --port 8790` with the default SITE_URL)."""
+    served the page, e.g. `kurashi run --port 8790` with the default SITE_URL). An item
+    without local images whose holder's thumbnail comes from a trusted origin gets this site's
+    thumbnail cache (the reader's browser never reaches the holder for it)."""
     if media is not None and media.tiles_ready and media.width and media.height:
         small = [size for size in sizes(media.width, media.height) if size[0] >= 150]
         width, height = small[0] if small else (media.width, media.height)
         base = iiif_image_base(media) if absolute else f"/archive/iiif/{media.sha256}"
         return f"{base}/full/{width},{height}/0/default.jpg"
-    # External thumbnails (the holders' IIIF servers) are not shown: the page's CSP allows
-    # images from this site only, and a reader's visit should not reach third parties.
+    if item.thumbnail_url and is_trusted(item.thumbnail_url, trusted_origins):
+        path = f"/archive/items/{item.pk}/thumbnail.jpg"
+        return f"{settings.SITE_URL.rstrip('/')}{path}" if absolute else path
     return ""
 
 
@@ -210,6 +222,11 @@ def item_cards(
         .order_by("-position", "-pk")
     ):
         first_images[use.item_id] = use.media
+    origins = dict(
+        Collection.objects.filter(pk__in={item.collection_id for item in items}).values_list(
+            "pk", "iiif_origins"
+        )
+    )
     cards = []
     for item in items:
         municipality = municipalities.get(item.municipality_id or 0)
@@ -225,7 +242,12 @@ def item_cards(
                 year=item.year,
                 municipality=municipality.name if municipality else "",
                 description=item.description[:160],
-                thumbnail=thumbnail_url(item, first_images.get(item.pk), absolute=False),
+                thumbnail=thumbnail_url(
+                    item,
+                    first_images.get(item.pk),
+                    absolute=False,
+                    trusted_origins=origins.get(item.collection_id) or (),
+                ),
             )
         )
     return cards

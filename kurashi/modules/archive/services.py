@@ -2,14 +2,17 @@
 index, media (stored once, tiled by a task), tracks and segments. Staff actions are audited."""
 
 import hashlib
+import logging
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -25,6 +28,7 @@ from kurashi.core.geo import municipality_at
 from kurashi.core.models import Municipality, User
 from kurashi.modules.archive import facetcode, imaging
 from kurashi.modules.archive.eras import era_of, year_from_text
+from kurashi.modules.archive.external import clean_origins, is_trusted
 from kurashi.modules.archive.indexing import Document, IndexSource, document, search_key
 from kurashi.modules.archive.models import (
     Collection,
@@ -71,6 +75,7 @@ ITEM_FIELDS = (
     "performed_on",
     "preserving_group",
 )
+logger = logging.getLogger(__name__)
 POSTING_BATCH = 5000
 WRITE_BATCH = 50_000
 REINDEX_CHUNK = 200
@@ -680,7 +685,16 @@ def ensure_collection(
     holder_en: str = "",
     source_url: str = "",
     organisation_id: int | None = None,
+    iiif_origins: Sequence[str] | None = None,
 ) -> Collection:
+    """Create or update a collection; `iiif_origins` (when given) replaces the holder origins
+    it trusts (external.clean_origins: ValidationError for one that is not an origin)."""
+    extra: dict[str, Any] = {}
+    if iiif_origins is not None:
+        try:
+            extra["iiif_origins"] = clean_origins(iiif_origins)
+        except ValueError as error:
+            raise ValidationError(str(error), code="origin") from error
     collection, _created = Collection.objects.update_or_create(
         slug=slug,
         defaults={
@@ -692,6 +706,7 @@ def ensure_collection(
             "holder_en": holder_en,
             "source_url": source_url,
             "organisation_id": organisation_id,
+            **extra,
         },
     )
     collection.full_clean()
@@ -782,6 +797,67 @@ def ingest_audio(*, data: bytes, mime_type: str, duration: float) -> MediaFile:
     )
     media.save()
     return media
+
+
+THUMBNAIL_SIZE = 400
+THUMBNAIL_TTL = timedelta(days=7)
+THUMBNAIL_RETRY = timedelta(hours=1)
+
+
+def thumbnail_path(url: str) -> Path:
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    return media_root() / "archive" / "thumbnails" / digest[:2] / f"{digest}.jpg"
+
+
+def _download_image(url: str, origins: Sequence[str], limit: int) -> bytes:
+    """The body of `url` (following at most three redirects, each to a trusted origin), at most
+    `limit` bytes; ValueError otherwise."""
+    with httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
+        for _hop in range(4):
+            if not is_trusted(url, origins):
+                raise ValueError(f"not a trusted origin: {url}")
+            with client.stream("GET", url, headers={"Accept": "image/*"}) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if response.status_code != 200:
+                    raise ValueError(f"HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise ValueError(f"larger than {limit} bytes")
+                return bytes(body)
+    raise ValueError("too many redirects")
+
+
+def cached_thumbnail(*, url: str, origins: Sequence[str]) -> Path | None:
+    """A small JPEG (at most THUMBNAIL_SIZE px) of the external image `url`, fetched from a
+    trusted origin by this site and kept THUMBNAIL_TTL; None when it cannot be had (a failure
+    is retried after THUMBNAIL_RETRY, an older copy is served meanwhile). The download is
+    limited in bytes and pixels (ARCHIVE_THUMBNAIL_MAX_BYTES, 5 MB; imaging.check_image) and
+    the image is decoded and re-encoded, so nothing but pixels reaches the reader."""
+    path = thumbnail_path(url)
+    failed = path.with_suffix(".failed")
+    now = timezone.now().timestamp()
+    if path.exists() and now - path.stat().st_mtime < THUMBNAIL_TTL.total_seconds():
+        return path
+    if failed.exists() and now - failed.stat().st_mtime < THUMBNAIL_RETRY.total_seconds():
+        return path if path.exists() else None
+    limit = int(getattr(settings, "ARCHIVE_THUMBNAIL_MAX_BYTES", 5 * 1024 * 1024))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = _download_image(url, origins, limit)
+        imaging.check_image(data, max_bytes=limit, max_pixels=40_000_000)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        imaging.save_thumbnail(data, partial, THUMBNAIL_SIZE)
+        partial.replace(path)
+    except (httpx.HTTPError, ValueError, OSError) as error:
+        logger.warning("archive thumbnail %s: %s", url, error)
+        failed.touch()
+        return path if path.exists() else None
+    failed.unlink(missing_ok=True)
+    return path
 
 
 def render_tiles(*, media_id: int) -> int:

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.views.decorators.http import require_GET
 
 from kurashi.modules.archive import iiif, selectors, services, webvtt
+from kurashi.modules.archive.external import is_trusted
 from kurashi.modules.archive.models import Item, MediaFile, Track
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -107,6 +108,24 @@ def image_view(
     response = FileResponse(resolved.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=86400, immutable"
     return _cors(response)
+
+
+@require_GET
+def thumbnail_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The cached thumbnail of a public item's external image (trusted holders only)."""
+    try:
+        item = selectors.get_public_item(pk)
+    except Item.DoesNotExist:
+        raise Http404 from None
+    origins = item.collection.iiif_origins or []
+    if not (item.thumbnail_url and is_trusted(item.thumbnail_url, origins)):
+        raise Http404
+    path = services.cached_thumbnail(url=item.thumbnail_url, origins=origins)
+    if path is None:
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

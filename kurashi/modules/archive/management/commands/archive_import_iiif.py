@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from kurashi.modules.archive import services
@@ -33,6 +34,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, default=None)
         parser.add_argument(
+            "--trust-origin",
+            action="append",
+            default=None,
+            metavar="ORIGIN",
+            help="a holder's IIIF origin (e.g. https://www.sagalibdb.jp) whose manifests open in "
+            "the viewer and whose thumbnails are shown through the cache; repeatable; replaces "
+            "the collection's list",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="report what would be created, updated, kept or skipped; write nothing",
@@ -46,14 +56,18 @@ class Command(BaseCommand):
         if not isinstance(data, dict):
             raise CommandError("Not a IIIF collection (a JSON object was expected).")
         ensure = services.collection_preview if options["dry_run"] else services.ensure_collection
-        collection = ensure(
-            slug=options["slug"],
-            title_ja=options["title"],
-            title_en=options["title_en"],
-            holder_ja=options["holder"],
-            holder_en=options["holder_en"],
-            source_url=str(data.get("@id") or data.get("id") or "")[:500],
-        )
+        try:
+            collection = ensure(
+                slug=options["slug"],
+                title_ja=options["title"],
+                title_en=options["title_en"],
+                holder_ja=options["holder"],
+                holder_en=options["holder_en"],
+                source_url=str(data.get("@id") or data.get("id") or "")[:500],
+                **({"iiif_origins": options["trust_origin"]} if options["trust_origin"] else {}),
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from error
         with progress_bar(options["title"], disable=options["verbosity"] == 0) as progress:
             report = import_iiif_collection(
                 data,
