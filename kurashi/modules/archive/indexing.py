@@ -13,12 +13,15 @@ term the index keeps:
   n characters is found where its n−1 bigrams sit at consecutive positions: the AND of each
   bigram's mask rotated back by its offset in the word is not zero (the SQL does this). For a
   document of at most EXACT_SPAN characters the masks are exact (no wrap-around can reach a
-  phrase of up to MAX_PHRASE_OFFSET + 1 bigrams); a longer document's masks are a filter, flagged
-  with bit 62, and a phrase they admit is confirmed on the stored document."""
+  phrase of up to MAX_PHRASE_OFFSET + 1 bigrams); a longer document's masks are a filter
+  (positions wrap), flagged with bit 62, and a phrase they admit is confirmed on the stored
+  document (a substring test). Beyond POSITIONED_SPAN characters (long texts) the masks are
+  all ones: the stored document alone decides, which costs less than positions there."""
 
 import math
+import operator
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -32,6 +35,9 @@ INEXACT = 1 << MASK_BITS
 # words are checked on their first 16 bigrams and confirmed on the document.
 MAX_PHRASE_OFFSET = 15
 EXACT_SPAN = MASK_BITS - MAX_PHRASE_OFFSET
+# Up to this length the masks of an inexact document still filter (positions mod 62: most
+# candidates without the phrase fail in SQL); beyond, they are all ones.
+POSITIONED_SPAN = 4_000
 IMPACT_SCALE = 1000
 K1 = 12.0
 
@@ -144,19 +150,47 @@ class Document:
         return len(self.text) <= EXACT_SPAN
 
 
+def _keys(source: IndexSource) -> list[tuple[str, str]]:
+    """(field, normalised text) of the document's streams."""
+    keys = []
+    for name, text in _streams(source):
+        if text:
+            key = normalise(text)
+            if key.strip():
+                keys.append((name, key))
+    return keys
+
+
+def _counted(name: str, key: str) -> Counter[str]:
+    """The terms of a stream with their counts (C-speed counting: long texts)."""
+    counts: Counter[str] = Counter()
+    derived = name.endswith("_yomi")
+    for word in WORD.findall(key):
+        if not derived:
+            counts.update(char for char in word if not char.isascii())
+        counts.update(map(operator.add, word, word[1:]))
+        if len(word) == 1 and word.isascii():
+            counts[word] += 1
+    return counts
+
+
 def document(source: IndexSource) -> Document:
-    parts: list[str] = []
-    position = 0
+    keys = _keys(source)
+    text = "\n".join(key for _name, key in keys)
+    exact = len(text) <= EXACT_SPAN
+    positioned = len(text) <= POSITIONED_SPAN
     frequencies: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     lengths: dict[str, int] = defaultdict(int)
     masks: dict[str, int] = defaultdict(int)
-    for name, text in _streams(source):
-        if not text:
-            continue
-        key = normalise(text)
-        if not key.strip():
-            continue
+    position = 0
+    for name, key in keys:
         lengths[name] += len(key)
+        if not positioned:
+            # a long text: its masks are all ones and every phrase is confirmed on the stored
+            # document, so only the counts are needed
+            for term, count in _counted(name, key).items():
+                frequencies[term][name] += count
+            continue
         derived = name.endswith("_yomi")
         for match in WORD.finditer(key):
             for offset, term in word_terms(match.group(0)):
@@ -166,10 +200,7 @@ def document(source: IndexSource) -> Document:
                     continue
                 frequencies[term][name] += 1
                 masks[term] |= 1 << ((position + match.start() + offset) % MASK_BITS)
-        parts.append(key)
         position += len(key) + 1  # the line break: no word runs across fields
-    text = "\n".join(parts)
-    flag = 0 if len(text) <= EXACT_SPAN else INEXACT
     terms: dict[str, tuple[int, int]] = {}
     for term, by_field in frequencies.items():
         if len(term) > 4:
@@ -180,7 +211,8 @@ def document(source: IndexSource) -> Document:
             norm = 1 - spec.b + spec.b * lengths[name] / spec.average_length
             pseudo += spec.weight * count / norm
         impact = max(1, round(IMPACT_SCALE * pseudo / (K1 + pseudo)))
-        terms[term] = (impact, masks[term] | flag)
+        mask = masks[term] if positioned else MASK_ALL
+        terms[term] = (impact, mask if exact else mask | INEXACT)
     return Document(text=text, terms=terms)
 
 

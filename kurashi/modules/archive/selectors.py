@@ -836,9 +836,12 @@ def map_features(*, limit: int = 2000) -> dict[str, Any]:
 
 
 def oai_items() -> QuerySet[Item]:
-    """Every record OAI-PMH reports: public items, and tombstones of items that once were."""
+    """Every record OAI-PMH reports: public items, and tombstones of items that once were
+    (deleted, or withdrawn to draft). An embargoed item is on hold, not deleted: it is not
+    reported at all until its embargo is released (then as an update)."""
     return Item.objects.filter(
-        Q(status=Item.Status.PUBLISHED, is_deleted=False) | Q(was_public=True)
+        Q(status=Item.Status.PUBLISHED, is_deleted=False)
+        | (Q(was_public=True) & ~Q(status=Item.Status.EMBARGOED, is_deleted=False))
     )
 
 

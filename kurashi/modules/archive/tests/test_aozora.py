@@ -45,6 +45,21 @@ def test_ruby_on_katakana_and_emphasis_and_notes() -> None:
     )
 
 
+def test_ruby_after_an_unresolved_gaiji_reads_the_gaiji() -> None:
+    # 淡路人形座訪問: 小※［＃「くさかんむり／大／巳」、174-14］《つじ》 showed a raw 《つじ》
+    line = "小※［＃「くさかんむり／大／巳」、174-14］《つじ》に捨つる"
+    assert parts(line) == [
+        {"k": "t", "s": "小"},
+        {"k": "rg", "s": "「くさかんむり／大／巳」、174-14", "rt": "つじ"},
+        {"k": "t", "s": "に捨つる"},
+    ]
+    html = aozora.render_html(aozora.parse(f"題\n著者\n\n{line}\n").blocks)
+    assert "《" not in html
+    assert "<rt>つじ</rt>" in html
+    awaji = aozora.parse((AOZORA / "awaji_ningyoza.txt").read_text(encoding="utf-8"))
+    assert "《つじ》" not in str(aozora.render_html(awaji.blocks))
+
+
 def test_gaiji_resolves_jis_x_0213_and_unicode_positions() -> None:
     assert aozora.resolve_gaiji("二の字点、1-2-22") is None  # no 第3水準 marker: kept as a note
     assert aozora.resolve_gaiji("「さんずい＋猗」、第3水準1-87-6") == "漪"
