@@ -132,3 +132,19 @@ def test_all_eleven_texts_import_render_and_import_again_idempotently(client: Cl
     assert sorted(again.items) == [item.pk for item in items]
     assert again.count("unchanged") == 11
     assert Item.objects.count() == 11
+
+
+@pytest.mark.django_db
+def test_reading_view_switches_to_vertical_writing_with_ruby(client: Client) -> None:
+    imports.import_aozora_file(
+        AOZORA / "momotaro.txt", collection=imports.aozora_collection(), metadata={}
+    )
+    item = Item.objects.get(title="桃太郎")
+    horizontal = client.get(f"/archive/items/{item.pk}/read/").content.decode()
+    assert "archive-text--vertical" not in horizontal
+    assert "?mode=vertical" in horizontal
+    vertical = client.get(f"/archive/items/{item.pk}/read/?mode=vertical").content.decode()
+    assert 'class="archive-text archive-text--vertical"' in vertical
+    assert 'tabindex="0" role="region"' in vertical  # the scrolling text is reachable by keyboard
+    assert "<ruby>家来<rp>（</rp><rt>けらい</rt><rp>）</rp></ruby>" in vertical
+    assert "?mode=horizontal" in vertical

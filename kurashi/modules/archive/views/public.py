@@ -343,6 +343,7 @@ def read_view(request: HttpRequest, pk: int) -> HttpResponse:
         "archive/read.html",
         {
             "item": item,
+            "vertical": request.GET.get("mode") == "vertical",
             "body": aozora.render_html(text.blocks),
             "footer": text.footer,
             "credit": credit_line(
