@@ -8,6 +8,7 @@ import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from django.test import Client
@@ -26,10 +27,10 @@ def png(width: int, height: int) -> bytes:
 
 
 class Holder(http.server.BaseHTTPRequestHandler):
-    bodies: dict[str, tuple[int, str, bytes]] = {}
-    requests: list[str] = []
+    bodies: ClassVar[dict[str, tuple[int, str, bytes]]] = {}
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+    def do_GET(self) -> None:
         type(self).requests.append(self.path)
         status, content_type, body = self.bodies.get(self.path, (404, "text/plain", b""))
         self.send_response(status)
@@ -38,7 +39,7 @@ class Holder(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 
