@@ -5,7 +5,6 @@ and player pages. Every test ends with a clean browser log (console errors, CSP 
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -93,10 +92,10 @@ def difference(shown: Image.Image, expected: Image.Image) -> float:
     return sum(abs(a - b) for a, b in pixels) / len(pixels)
 
 
-# Measured with OpenSeadragon: whole ≈ W, corner ≈ C; the Leaflet viewer before the fix: see
-# the test's last assertion (a distorted copy of the pattern is further away).
-WHOLE_LIMIT = 40.0
-CORNER_LIMIT = 40.0
+# Measured with OpenSeadragon (Chromium 1280×1000): whole 14.4 (a lower zoom level, scaled),
+# corner 8.1; the same corner against a copy with one stretched edge tile: 45.0.
+WHOLE_LIMIT = 20.0
+CORNER_LIMIT = 15.0
 
 
 def test_viewer_draws_the_test_grid_without_distortion(page: Page, log: BrowserLog) -> None:
@@ -123,8 +122,7 @@ def test_viewer_draws_the_test_grid_without_distortion(page: Page, log: BrowserL
         difference(corner, pattern.crop((900, 500, 1300, 900))),
         difference(corner, distorted.crop((900, 500, 1300, 900))),
     )
-    Path("/tmp/e2e-values.txt").write_text(repr(figures))  # DEBUG
-    assert figures[2] > figures[1]
+    assert figures[2] > 2 * CORNER_LIMIT > 2 * figures[1]
     run_axe(page, "item page with the viewer")
     log.assert_clean()
 

@@ -1,11 +1,14 @@
 """IIIF endpoints: Presentation 3.0 manifests, Image API 3.0 level-0 info.json and the static
 tiles rendered by the tiling task, media files and WebVTT tracks. CORS open, as IIIF expects."""
 
+import functools
+import io
 import json
 import re
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_GET
+from PIL import Image
 
 from kurashi.modules.archive import iiif, selectors, services, webvtt
 from kurashi.modules.archive.external import is_trusted
@@ -122,10 +125,24 @@ def thumbnail_view(request: HttpRequest, pk: int) -> HttpResponseBase:
         raise Http404
     path = services.cached_thumbnail(url=item.thumbnail_url, origins=origins)
     if path is None:
-        raise Http404
+        # the holder cannot be reached (or sent no usable image): a plain grey stand-in, so a
+        # result list shows no broken image; asked again after the retry delay
+        response: HttpResponseBase = HttpResponse(_placeholder(), content_type="image/png")
+        response["Cache-Control"] = (
+            f"public, max-age={int(services.THUMBNAIL_RETRY.total_seconds())}"
+        )
+        response["X-Archive-Thumbnail"] = "unavailable"
+        return response
     response = FileResponse(path.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@functools.cache
+def _placeholder() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (150, 100), (221, 221, 221)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
