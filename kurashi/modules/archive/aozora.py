@@ -96,7 +96,10 @@ class ParsedText:
     @property
     def readings(self) -> list[str]:
         return [
-            part["rt"] for block in self.blocks for part in block["parts"] if part.get("k") == "r"
+            part["rt"]
+            for block in self.blocks
+            for part in block["parts"]
+            if part.get("k") in {"r", "rg"}
         ]
 
 
@@ -108,6 +111,8 @@ def _block_text(block: Block, *, reading: bool) -> str:
             pieces.append(part["s"])
         elif kind == "r":
             pieces.append(part["rt"] if reading else part["s"])
+        elif kind == "rg" and reading:  # the gaiji's reading; the gaiji itself has no text
+            pieces.append(part["rt"])
     return "".join(pieces)
 
 
@@ -142,6 +147,12 @@ class _LineParser:
                     base = match.group(0)
                     self.buffer = self.buffer[: match.start()]
                     break
+        if not base and self.ruby_start is None and self.parts and self.parts[-1]["k"] == "g":
+            # a reading right after an unresolved gaiji (小※［＃…］《つじ》) reads the gaiji
+            gaiji = self.parts.pop()
+            self.parts.append({"k": "rg", "s": gaiji["s"], "rt": reading})
+            self.ruby_count += 1
+            return
         if not base:  # a reading with nothing to attach to: keep it visible as text
             self.buffer += f"《{reading}》"
             return
@@ -315,6 +326,9 @@ def _render_part(part: Part) -> str:
         return f'<em class="aozora-{css}">{text}</em>'
     if kind == "g":
         return f'<span class="aozora-gaiji" title="{text}">※<small>〔{text}〕</small></span>'
+    if kind == "rg":
+        gaiji = f'<span class="aozora-gaiji" title="{text}">※<small>〔{text}〕</small></span>'
+        return f"<ruby>{gaiji}<rp>（</rp><rt>{escape(part['rt'])}</rt><rp>）</rp></ruby>"
     if kind == "kaeri":
         return f'<sub class="aozora-kaeriten">{text}</sub>'
     if kind == "okuri":

@@ -20,6 +20,11 @@ class SearchIn(Schema):
     page: int = Field(1, ge=1, le=10_000)
 
 
+class SnippetPartOut(Schema):
+    text: str
+    match: bool
+
+
 class ItemOut(Schema):
     id: int
     title: str
@@ -29,6 +34,10 @@ class ItemOut(Schema):
     year: int | None
     municipality: str
     url: str
+    snippet: list[SnippetPartOut] = Field(
+        default_factory=list,
+        description="Where the query occurs (description, open transcript, text), matches marked",
+    )
 
 
 class FacetOut(Schema):
@@ -71,6 +80,7 @@ def search_items(request: HttpRequest, params: Query[SearchIn]) -> SearchOut:
                 year=card.year,
                 municipality=card.municipality,
                 url=unprefixed("archive:item", card.pk),
+                snippet=[SnippetPartOut(text=text, match=match) for text, match in card.snippet],
             )
             for card in result.items
         ],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from kurashi.core.demo import ensure_demo_account
 from kurashi.core.models import Municipality, Organisation, Role
@@ -176,6 +177,33 @@ def _performance(organisation: Organisation) -> Item:
     return item
 
 
+TEST_PATTERN = ("テストパターン（表示確認用）", "Test pattern (viewer check)")
+
+
+def pattern_png(width: int = 1300, height: int = 900) -> bytes:
+    """A PNG of circles on a 100 px grid with coloured corners, deliberately not a multiple of
+    the 512 px tiles: any stretched edge tile turns its circles into ellipses (the viewer's
+    end-to-end test compares what the browser draws with this image)."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for x in range(50, width, 100):
+        for y in range(50, height, 100):
+            draw.ellipse((x - 35, y - 35, x + 35, y + 35), outline="black", width=6)
+    for x in range(0, width, 100):
+        draw.line((x, 0, x, height), fill=(120, 120, 120), width=2)
+    for y in range(0, height, 100):
+        draw.line((0, y, width, y), fill=(120, 120, 120), width=2)
+    for (x, y), colour in zip(
+        ((0, 0), (width - 60, 0), (0, height - 60), (width - 60, height - 60)),
+        ((200, 0, 0), (0, 150, 0), (0, 0, 200), (200, 120, 0)),
+        strict=True,
+    ):
+        draw.rectangle((x, y, x + 59, y + 59), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def _images() -> int:
     collection = services.ensure_collection(
         slug="samples",
@@ -187,8 +215,8 @@ def _images() -> int:
         holder_en="scikit-image",
         source_url="https://scikit-image.org/",
     )
-    for number, (name, title, title_en) in enumerate(IMAGES, start=1):
-        data = (DATA_DIR / "images" / name).read_bytes()
+    for number, (name, title, title_en) in enumerate((*IMAGES, ("pattern.png", *TEST_PATTERN)), 1):
+        data = pattern_png() if name == "pattern.png" else (DATA_DIR / "images" / name).read_bytes()
         media = services.ingest_image(data=data, filename=name)
         if not media.tiles_ready:
             services.render_tiles(media_id=media.pk)
@@ -201,13 +229,18 @@ def _images() -> int:
                 "title_en": title_en,
                 "type": Item.Type.IMAGE,
                 "rights": Rights.PDM if name == "rocket.jpg" else Rights.CC0,
+                **(
+                    {"description": "表示確認用の図形（1300×900 画素、タイルの端が半端な大きさ）。"}
+                    if name == "pattern.png"
+                    else {}
+                ),
                 "subjects": ["サンプル"],
             },
         )
         services.attach_media(item=item, media=media, label=title, position=number)
         if not item.is_public:
             services.publish_item(actor=None, item=item)
-    return len(IMAGES)
+    return len(IMAGES) + 1
 
 
 def load_demo_archive(progress: Progress) -> int:
@@ -215,9 +248,9 @@ def load_demo_archive(progress: Progress) -> int:
     with transaction.atomic():
         organisation = _staff()
     progress(1, steps)
-    count = len(imports.import_aozora_directory(DATA_DIR / "aozora"))
+    count = len(imports.import_aozora_directory(DATA_DIR / "aozora").items)
     progress(2, steps)
-    for slug, file, title, title_en, holder, holder_en, rights in (
+    for slug, file, title, title_en, holder, holder_en, rights, origin in (
         (
             "sagalibdb",
             "saga_pref_library_first60.json",
@@ -226,6 +259,7 @@ def load_demo_archive(progress: Progress) -> int:
             "佐賀県立図書館",
             "Saga Prefectural Library",
             Rights.PDM,
+            "https://www.sagalibdb.jp",
         ),
         (
             "ogi-nikki",
@@ -235,6 +269,7 @@ def load_demo_archive(progress: Progress) -> int:
             "佐賀大学附属図書館",
             "Saga University Library",
             Rights.CC_BY_NC_SA,
+            "https://www.dl.saga-u.ac.jp",
         ),
     ):
         collection = services.ensure_collection(
@@ -244,9 +279,12 @@ def load_demo_archive(progress: Progress) -> int:
             holder_ja=holder,
             holder_en=holder_en,
             organisation_id=organisation.pk if slug == "sagalibdb" else None,
+            iiif_origins=[origin],
         )
         data = json.loads((DATA_DIR / "iiif" / file).read_text(encoding="utf-8"))
-        count += imports.import_iiif_collection(data, collection=collection, default_rights=rights)
+        count += len(
+            imports.import_iiif_collection(data, collection=collection, default_rights=rights).items
+        )
     progress(3, steps)
     with transaction.atomic():
         _performance(organisation)

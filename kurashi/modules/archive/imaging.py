@@ -128,3 +128,13 @@ def render_level0(source: Path, target: Path, tile_size: int = TILE_SIZE) -> int
         count += 1
     _save_jpeg(image, target / "full" / "max" / "0" / "default.jpg")
     return count + 1
+
+
+def save_thumbnail(data: bytes, target: Path, size: int) -> None:
+    """Decode `data` (already checked by check_image) and write it as a JPEG of at most
+    size × size pixels."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image = opened.convert("RGB")
+    image.thumbnail((size, size), Image.Resampling.LANCZOS)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.save(target, "JPEG", quality=85, optimize=True)

@@ -8,7 +8,7 @@ import io
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,63 @@ Progress = Callable[[int, int], None]
 
 def _no_progress(done: int, total: int) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    """An entry of the source that was not imported at all (no usable URL or label …)."""
+
+    position: int
+    identifier: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or with dry_run would do: one outcome per item, and the entries of
+    the source that could not be imported."""
+
+    dry_run: bool = False
+    outcomes: list[services.ImportOutcome] = field(default_factory=list)
+    skipped_entries: list[SkippedEntry] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def items(self) -> list[int]:
+        return [outcome.item_id for outcome in self.outcomes if outcome.item_id is not None]
+
+    def summary(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        return (
+            f"created {self.count('created')}, updated {self.count('updated')}, "
+            f"unchanged {self.count('unchanged')}, skipped {self.count('skipped')} "
+            f"(deleted by a curator), entries not importable {len(self.skipped_entries)}"
+            + (f" — dry run: nothing {verb}written" if self.dry_run else "")
+        )
+
+    def lines(self) -> list[str]:
+        """One line per change, kept curated value and skipped entry, for the command."""
+        lines = []
+        for outcome in self.outcomes:
+            label = f"{outcome.source_key} 「{outcome.title}」"
+            if outcome.action == "skipped":
+                lines.append(
+                    f"skipped {label}: deleted by a curator / 削除済みのため取り込みません"
+                )
+            for name, (old, new) in outcome.changes.items():
+                lines.append(f"{outcome.action} {label}: {name}: {old!r} → {new!r}")
+            for name, (curated, source) in outcome.kept.items():
+                lines.append(
+                    f"kept {label}: {name}: curated {curated!r} (source {source!r}) / "
+                    "目録担当者の値を保持"
+                )
+        lines += [
+            f"entry {entry.position} {entry.identifier!r}: {entry.reason}"
+            for entry in self.skipped_entries
+        ]
+        return lines
 
 
 # --- Aozora Bunko -----------------------------------------------------------------------------
@@ -51,9 +108,12 @@ def import_aozora_file(
     collection: Collection,
     metadata: dict[str, Any] | None = None,
     publish: bool = True,
-) -> Item:
+    dry_run: bool = False,
+) -> services.ImportOutcome:
     """Import one Aozora text (UTF-8). `metadata` may add author_reading, title_reading,
-    title_en, municipality code, subjects and the card URL (index.json of the data folder)."""
+    title_en, municipality code, subjects and the card URL (index.json of the data folder).
+    An existing item keeps its curators' values and its publication state (services.import_item);
+    a deleted one is skipped."""
     metadata = metadata or {}
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
@@ -67,53 +127,65 @@ def import_aozora_file(
     if metadata.get("municipality"):
         municipality = Municipality.objects.filter(code=metadata["municipality"]).first()
     title = parsed.title + parsed.subtitle
+    data = {
+        "title": title,
+        "title_reading": metadata.get("title_reading", ""),
+        "title_en": metadata.get("title_en", ""),
+        "creators": [parsed.author] if parsed.author else [],
+        "creators_reading": [metadata["author_reading"]] if metadata.get("author_reading") else [],
+        "description": metadata.get("description", ""),
+        "description_en": metadata.get("topic", ""),
+        "date_text": first_printed.removeprefix("初出：")[:100]
+        if year_from_text(first_printed)
+        else "",
+        "municipality": municipality,
+        "subjects": subjects,
+        "type": Item.Type.TEXT,
+        "language": "ja",
+        "rights": Rights.PDM,
+        "rights_holder_ja": "青空文庫",
+        "rights_holder_en": "Aozora Bunko",
+        "source_url": str(metadata.get("aozora_card", "")),
+    }
+    source_key = str(metadata.get("aozora_card") or f"aozora:{path.name}")
     with transaction.atomic():
-        item = services.save_item(
-            actor=None,
+        outcome = services.import_item(
             collection=collection,
-            source_key=str(metadata.get("aozora_card") or f"aozora:{path.name}"),
-            data={
-                "title": title,
-                "title_reading": metadata.get("title_reading", ""),
-                "title_en": metadata.get("title_en", ""),
-                "creators": [parsed.author] if parsed.author else [],
-                "creators_reading": [metadata["author_reading"]]
-                if metadata.get("author_reading")
-                else [],
-                "description": metadata.get("description", ""),
-                "description_en": metadata.get("topic", ""),
-                "date_text": first_printed.removeprefix("初出：")[:100]
-                if year_from_text(first_printed)
-                else "",
-                "municipality": municipality,
-                "subjects": subjects,
-                "type": Item.Type.TEXT,
-                "language": "ja",
-                "rights": Rights.PDM,
-                "rights_holder_ja": "青空文庫",
-                "rights_holder_en": "Aozora Bunko",
-                "source_url": str(metadata.get("aozora_card", "")),
-            },
+            source_key=source_key,
+            data=data,
+            publish=publish,
+            dry_run=dry_run,
         )
+        if outcome.action == "skipped":
+            return outcome
         existing = (
-            ItemText.objects.filter(item=item).values_list("source_sha256", flat=True).first()
+            ItemText.objects.filter(item_id=outcome.item_id)
+            .values_list("source_sha256", flat=True)
+            .first()
+            if outcome.item_id is not None
+            else None
         )
         if existing != digest:
-            services.set_item_text(
-                item=item,
-                blocks=parsed.blocks,
-                footer=parsed.footer,
-                plain_text=parsed.plain_text,
-                reading_text=parsed.reading_text,
-                ruby_count=parsed.ruby_count,
-                source_sha256=digest,
+            changes = {**outcome.changes, "text": (existing, digest)}
+            outcome = replace(
+                outcome, changes=changes, action="created" if existing is None else "updated"
             )
-        if publish and not item.is_public:
-            services.publish_item(actor=None, item=item)
-    return item
+            if not dry_run and outcome.item_id is not None:
+                services.set_item_text(
+                    item=Item.objects.get(pk=outcome.item_id),
+                    blocks=parsed.blocks,
+                    footer=parsed.footer,
+                    plain_text=parsed.plain_text,
+                    reading_text=parsed.reading_text,
+                    ruby_count=parsed.ruby_count,
+                    source_sha256=digest,
+                )
+    return outcome
 
 
-def import_aozora_directory(directory: Path, *, progress: Progress = _no_progress) -> list[Item]:
+def import_aozora_directory(
+    directory: Path, *, progress: Progress = _no_progress, dry_run: bool = False
+) -> ImportReport:
     """Every *.txt of `directory`, with index.json (and readings.json) metadata when present."""
     metadata: dict[str, dict[str, Any]] = {}
     for name in ("index.json", "readings.json"):
@@ -122,14 +194,26 @@ def import_aozora_directory(directory: Path, *, progress: Progress = _no_progres
             for entry in json.loads(listing.read_text(encoding="utf-8")):
                 metadata.setdefault(entry["file"], {}).update(entry)
     files = sorted(directory.glob("*.txt"))
-    collection = aozora_collection()
-    items = []
+    collection = (
+        Collection.objects.filter(slug="aozora").first() or Collection(slug="aozora")
+        if dry_run
+        else aozora_collection()
+    )
+    report = ImportReport(dry_run=dry_run)
     for done, path in enumerate(files, start=1):
-        items.append(
-            import_aozora_file(path, collection=collection, metadata=metadata.get(path.name))
-        )
+        try:
+            outcome = import_aozora_file(
+                path,
+                collection=collection,
+                metadata=metadata.get(path.name),
+                dry_run=dry_run,
+            )
+        except (UnicodeDecodeError, ValidationError) as error:
+            report.skipped_entries.append(SkippedEntry(done, path.name, str(error)))
+        else:
+            report.outcomes.append(outcome)
         progress(done, len(files))
-    return items
+    return report
 
 
 # --- IIIF collections --------------------------------------------------------------------------
@@ -176,24 +260,52 @@ class ManifestRef:
     thumbnail: str
 
 
-def manifest_refs(data: dict[str, Any], *, default_rights: str) -> list[ManifestRef]:
-    """The manifests listed by a IIIF Presentation 2 (manifests) or 3 (items) collection."""
-    entries = data.get("manifests") or [
-        entry for entry in data.get("items", []) if entry.get("type") == "Manifest"
-    ]
+def manifest_refs(
+    data: dict[str, Any], *, default_rights: str, skipped: list[SkippedEntry] | None = None
+) -> list[ManifestRef]:
+    """The manifests listed by a IIIF Presentation 2 (manifests) or 3 (items) collection;
+    entries that cannot be imported are added to `skipped` with the reason."""
+    raw_entries = data.get("manifests") or data.get("items") or []
     refs = []
-    for entry in entries:
+    for position, entry in enumerate(raw_entries if isinstance(raw_entries, list) else [], 1):
+        if not isinstance(entry, dict):
+            if skipped is not None:
+                skipped.append(
+                    SkippedEntry(position, "", "not a JSON object / オブジェクトではない")
+                )
+            continue
+        kind = str(entry.get("type") or entry.get("@type") or "")
+        if kind and kind not in {"Manifest", "sc:Manifest"}:
+            if skipped is not None:
+                skipped.append(
+                    SkippedEntry(
+                        position,
+                        str(entry.get("id") or entry.get("@id") or ""),
+                        f"not a manifest ({kind}) / マニフェストではない",
+                    )
+                )
+            continue
         url = str(entry.get("@id") or entry.get("id") or "")
         label = _label(entry.get("label", "")).strip()
-        if not url.startswith(("http://", "https://")) or not label:
+        reason = ""
+        if not url.startswith(("http://", "https://")):
+            reason = "no http(s) manifest URL / マニフェストの URL がない"
+        elif len(url) > 500:
+            reason = "manifest URL longer than 500 characters / URL が長すぎる"
+        elif not label:
+            reason = "no label / ラベルがない"
+        if reason:
+            if skipped is not None:
+                skipped.append(SkippedEntry(position, url[:200], reason))
             continue
         licence = str(entry.get("license") or entry.get("rights") or "")
+        thumbnail = _thumbnail(entry.get("thumbnail"))
         refs.append(
             ManifestRef(
-                url=url[:500],
+                url=url,
                 label=label[:300],
                 rights=rights_from_uri(licence, default_rights),
-                thumbnail=_thumbnail(entry.get("thumbnail"))[:500],
+                thumbnail=thumbnail if len(thumbnail) <= 500 else "",
             )
         )
     return refs
@@ -207,12 +319,17 @@ def import_iiif_collection(
     limit: int | None = None,
     publish: bool = True,
     progress: Progress = _no_progress,
-) -> int:
-    refs = manifest_refs(data, default_rights=default_rights)[:limit]
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import the manifests a IIIF collection lists, as image items that reference them. New
+    items are published (with `publish`); existing ones keep curators' values and their
+    publication state; deleted ones are skipped (services.import_item)."""
+    report = ImportReport(dry_run=dry_run)
+    refs = manifest_refs(data, default_rights=default_rights, skipped=report.skipped_entries)
+    refs = refs[:limit]
     for done, ref in enumerate(refs, start=1):
-        with transaction.atomic():
-            item = services.save_item(
-                actor=None,
+        report.outcomes.append(
+            services.import_item(
                 collection=collection,
                 source_key=ref.url,
                 data={
@@ -220,15 +337,18 @@ def import_iiif_collection(
                     "type": Item.Type.IMAGE,
                     "rights": ref.rights,
                     "external_manifest_url": ref.url,
-                    "thumbnail_url": ref.thumbnail if ref.thumbnail.startswith("http") else "",
-                    "date_text": ref.label if year_from_text(ref.label) else "",
+                    "thumbnail_url": ref.thumbnail
+                    if ref.thumbnail.startswith(("http://", "https://"))
+                    else "",
+                    "date_text": ref.label[:100] if year_from_text(ref.label) else "",
                     "language": "ja",
                 },
+                publish=publish,
+                dry_run=dry_run,
             )
-            if publish and not item.is_public:
-                services.publish_item(actor=None, item=item)
+        )
         progress(done, len(refs))
-    return len(refs)
+    return report
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -252,6 +372,16 @@ CSV_COLUMNS = (
     "status",
 )
 REQUIRED_COLUMNS = ("id", "collection", "title", "type", "rights")
+# The longest value each column may hold (the model's field lengths): a longer value is an error
+# reported for its line and column, never cut silently. Other columns: 5,000 characters.
+CSV_MAX_LENGTHS = {
+    "id": 300,
+    "title": 300,
+    "title_reading": 300,
+    "title_en": 300,
+    "date": 100,
+    "place": 200,
+}
 MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_CSV_ROWS = 100_000
 
@@ -269,8 +399,11 @@ class CsvReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
     fatal: Problem | None = None
+    dry_run: bool = False
+    outcomes: list[services.ImportOutcome] = field(default_factory=list)
 
     @property
     def rejected_lines(self) -> int:
@@ -387,20 +520,28 @@ def _validate_row(
             )
         )
     for column, value in row.items():
-        if column and value and len(value) > 5000:
-            problems.append(_problem(line, column, "値が長すぎます。", "The value is too long."))
+        limit = CSV_MAX_LENGTHS.get(column or "", 5000)
+        if column and value and len(value.strip()) > limit:
+            problems.append(
+                _problem(
+                    line,
+                    column,
+                    f"値が長すぎます（{len(value.strip())}文字、{limit}文字まで）。",
+                    f"The value is too long ({len(value.strip())} characters, {limit} at most).",
+                )
+            )
     data = {
         "collection": collection,
-        "source_key": row.get("id", "").strip()[:300],
+        "source_key": row.get("id", "").strip(),
         "status": status,
         "fields": {
-            "title": row.get("title", "").strip()[:300],
-            "title_reading": reading[:300],
-            "title_en": row.get("title_en", "").strip()[:300],
+            "title": row.get("title", "").strip(),
+            "title_reading": reading,
+            "title_en": row.get("title_en", "").strip(),
             "creators": _split(row.get("creators", "")),
-            "date_text": date_text[:100],
+            "date_text": date_text,
             "municipality": municipality,
-            "place_name": row.get("place", "").strip()[:200],
+            "place_name": row.get("place", "").strip(),
             "latitude": point[0],
             "longitude": point[1],
             "subjects": _split(row.get("subjects", "")),
@@ -463,10 +604,14 @@ def _read_csv(raw: bytes) -> tuple[list[str], list[dict[str, str]]] | Problem:
     return header, rows
 
 
-def import_csv(raw: bytes, *, progress: Progress = _no_progress) -> CsvReport:
+def import_csv(
+    raw: bytes, *, progress: Progress = _no_progress, dry_run: bool = False
+) -> CsvReport:
     """Validate every row, then save the valid ones (each on its own): invalid rows and broken
-    files change nothing. Rows are keyed by (collection, id), so a second run updates."""
-    report = CsvReport()
+    files change nothing. Rows are keyed by (collection, id), so a second run updates — only
+    the fields the row fills, never a curator's value, never the publication state of an
+    existing item (the status column applies to new items); deleted items are skipped."""
+    report = CsvReport(dry_run=dry_run)
     parsed = _read_csv(raw)
     if isinstance(parsed, Problem):
         report.fatal = parsed
@@ -480,20 +625,14 @@ def import_csv(raw: bytes, *, progress: Progress = _no_progress) -> CsvReport:
             report.problems.extend(problems)
             progress(number - 1, len(rows))
             continue
-        existing = Item.objects.filter(
-            collection=data["collection"], source_key=data["source_key"]
-        ).first()
-        before = existing.modified_at if existing else None
         try:
-            with transaction.atomic():
-                item = services.save_item(
-                    actor=None,
-                    collection=data["collection"],
-                    source_key=data["source_key"],
-                    data=data["fields"],
-                )
-                if data["status"] == "published" and not item.is_public:
-                    services.publish_item(actor=None, item=item)
+            outcome = services.import_item(
+                collection=data["collection"],
+                source_key=data["source_key"],
+                data=data["fields"],
+                publish=data["status"] == "published",
+                dry_run=dry_run,
+            )
         except ValidationError as error:
             with translation.override("ja"):
                 message_ja = "; ".join(error.messages)
@@ -501,10 +640,13 @@ def import_csv(raw: bytes, *, progress: Progress = _no_progress) -> CsvReport:
                 message_en = "; ".join(error.messages)
             report.problems.append(_problem(number, "", message_ja, message_en))
             continue
-        if existing is None:
+        report.outcomes.append(outcome)
+        if outcome.action == "created":
             report.created += 1
-        elif item.modified_at != before:
+        elif outcome.action == "updated":
             report.updated += 1
+        elif outcome.action == "skipped":
+            report.skipped += 1
         else:
             report.unchanged += 1
         progress(number - 1, len(rows))

@@ -21,6 +21,10 @@ class Collection(models.Model):
     holder_ja = models.CharField(_("holding institution (Japanese)"), max_length=200, blank=True)
     holder_en = models.CharField(_("holding institution (English)"), max_length=200, blank=True)
     source_url = models.URLField(_("source"), max_length=500, blank=True)
+    # The holder's IIIF origins this site trusts (e.g. "https://www.sagalibdb.jp"): item pages
+    # of the collection open external manifests from them in the viewer (the page's CSP allows
+    # exactly these origins), and their thumbnails are shown through the thumbnail cache.
+    iiif_origins = models.JSONField(_("trusted IIIF origins"), default=list, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         null=True,
@@ -113,6 +117,10 @@ class Item(models.Model):
     modified_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Normalised title, reading, English title, subjects and creators (phrase ranking).
     search_key = models.TextField(blank=True, editable=False)
+    # What the last import wrote into each field it supplies: a field whose value still equals
+    # it is the source's and follows the source; any other value is a curator's and is kept
+    # (services.import_item).
+    imported = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["pk"]
@@ -268,6 +276,10 @@ class Posting(models.Model):
     municipality_id = models.BigIntegerField(null=True, blank=True)
     # The four facet values as one integer (facetcode.encode): what a multi-term search counts.
     facets = models.BigIntegerField(default=0)
+    # Where the term occurs in the item's search document: bit (position mod 62) per
+    # occurrence, and bit 62 when the document is too long for that to be exact (then a phrase
+    # found through the bits is confirmed against SearchDocument). See indexing.py.
+    mask = models.BigIntegerField(default=0)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
@@ -275,9 +287,9 @@ class Posting(models.Model):
             # covers the facet values too, so a merge join of every term is index-only
             # (SQLite ignores `include`: there the rarest term drives through the index below)
             models.Index(
-                fields=["term", "item", "weight"],
+                fields=["term", "item", "weight", "mask"],
                 include=["type", "era", "rights", "municipality_id", "facets"],
-                name="archive_posting_term",
+                name="archive_posting_term_mask",
             ),
             # the best matches of a term, with the facet values, without touching the table
             models.Index(
@@ -290,13 +302,26 @@ class Posting(models.Model):
                     "rights",
                     "municipality_id",
                     "facets",
+                    "mask",
                 ],
-                name="archive_posting_rank",
+                name="archive_posting_rank_mask",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.term}→{self.item_id}"
+
+
+class SearchDocument(models.Model):
+    """The normalised search document of a public item whose document is too long for the
+    position bits of its postings to be exact (indexing.EXACT_SPAN): a phrase those bits admit
+    is confirmed here (a substring test)."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"document of {self.item_id}"
 
 
 class Term(models.Model):

@@ -3,7 +3,7 @@ data, and who may catalogue or publish what."""
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
@@ -19,21 +20,33 @@ from kurashi.core.models import Municipality, User
 from kurashi.core.permissions import grant_for, has_permission
 from kurashi.modules.archive import facetcode
 from kurashi.modules.archive.eras import Era
+from kurashi.modules.archive.external import is_trusted
 from kurashi.modules.archive.imaging import sizes
+from kurashi.modules.archive.indexing import (
+    INEXACT,
+    MASK_ALL,
+    MASK_BITS,
+    MAX_PHRASE_OFFSET,
+    idf,
+    query_words,
+)
 from kurashi.modules.archive.models import (
     Collection,
     Item,
     ItemMedia,
+    ItemText,
     MediaFile,
     Posting,
+    SearchDocument,
     Segment,
     Term,
     TermStat,
     Track,
 )
-from kurashi.modules.archive.normalise import query_terms, query_variants
+from kurashi.modules.archive.normalise import query_variants
 from kurashi.modules.archive.rights import Rights
-from kurashi.modules.archive.webvtt import Cue, WebVttError, parse_vtt
+from kurashi.modules.archive.snippets import snippet
+from kurashi.modules.archive.webvtt import Cue, WebVttError, open_cues, parse_vtt
 
 CATALOGUE = "archive.catalogue_items"
 PUBLISH = "archive.publish_items"
@@ -78,24 +91,25 @@ class TrackView:
     lines: list[TranscriptLine]
 
 
-def tracks_of(item_media: ItemMedia, *, segments: Sequence[Segment] = ()) -> list[TrackView]:
-    """The transcripts of a recording, without the cues inside closed or unconsented segments."""
-    hidden = [
+def hidden_spans(segments: Sequence[Segment]) -> list[tuple[float, float]]:
+    """(start, end) of the closed and unconsented segments: their cues are never public."""
+    return [
         (segment.start_seconds, segment.end_seconds)
         for segment in segments
         if segment.restriction != Segment.Restriction.OPEN
     ]
+
+
+def tracks_of(item_media: ItemMedia, *, segments: Sequence[Segment] = ()) -> list[TrackView]:
+    """The transcripts of a recording, without the cues inside closed or unconsented segments."""
+    hidden = hidden_spans(segments)
     views = []
     for track in Track.objects.filter(item_media=item_media):
         try:
             cues: list[Cue] = parse_vtt(track.vtt)
         except WebVttError:
             cues = []
-        lines = [
-            TranscriptLine(cue.start, cue.end, cue.text)
-            for cue in cues
-            if not any(start < cue.end and cue.start < end for start, end in hidden)
-        ]
+        lines = [TranscriptLine(cue.start, cue.end, cue.text) for cue in open_cues(cues, hidden)]
         views.append(TrackView(track.language, track.label, lines))
     return views
 
@@ -116,6 +130,8 @@ class ItemCard:
     municipality: str
     description: str
     thumbnail: str
+    # where the query occurs (description, open transcript, body), matches marked
+    snippet: tuple[tuple[str, bool], ...] = ()
 
     @property
     def display_title(self) -> str:
@@ -127,6 +143,10 @@ class ItemCard:
 # What item_cards reads of an item.
 CARD_FIELDS = (
     "pk",
+    "collection_id",
+    "thumbnail_url",
+    "subjects",
+    "description_en",
     "title",
     "title_reading",
     "title_en",
@@ -164,17 +184,26 @@ def _municipality_names() -> dict[int, Municipality]:
     }
 
 
-def thumbnail_url(item: Item, media: MediaFile | None, *, absolute: bool = True) -> str:
+def thumbnail_url(
+    item: Item,
+    media: MediaFile | None,
+    *,
+    absolute: bool = True,
+    trusted_origins: Sequence[str] = (),
+) -> str:
     """The smallest pre-rendered IIIF size at least 150 px wide: an absolute URL (OGP, IIIF) or,
     with absolute=False, a path for this site's own pages (right whatever host and port
-    served the page, e.g. `kurashi run --port 8790` with the default SITE_URL)."""
+    served the page, e.g. `kurashi run --port 8790` with the default SITE_URL). An item
+    without local images whose holder's thumbnail comes from a trusted origin gets this site's
+    thumbnail cache (the reader's browser never reaches the holder for it)."""
     if media is not None and media.tiles_ready and media.width and media.height:
         small = [size for size in sizes(media.width, media.height) if size[0] >= 150]
         width, height = small[0] if small else (media.width, media.height)
         base = iiif_image_base(media) if absolute else f"/archive/iiif/{media.sha256}"
         return f"{base}/full/{width},{height}/0/default.jpg"
-    # External thumbnails (the holders' IIIF servers) are not shown: the page's CSP allows
-    # images from this site only, and a reader's visit should not reach third parties.
+    if item.thumbnail_url and is_trusted(item.thumbnail_url, trusted_origins):
+        path = f"/archive/items/{item.pk}/thumbnail.jpg"
+        return f"{settings.SITE_URL.rstrip('/')}{path}" if absolute else path
     return ""
 
 
@@ -193,6 +222,11 @@ def item_cards(
         .order_by("-position", "-pk")
     ):
         first_images[use.item_id] = use.media
+    origins = dict(
+        Collection.objects.filter(pk__in={item.collection_id for item in items}).values_list(
+            "pk", "iiif_origins"
+        )
+    )
     cards = []
     for item in items:
         municipality = municipalities.get(item.municipality_id or 0)
@@ -208,7 +242,12 @@ def item_cards(
                 year=item.year,
                 municipality=municipality.name if municipality else "",
                 description=item.description[:160],
-                thumbnail=thumbnail_url(item, first_images.get(item.pk), absolute=False),
+                thumbnail=thumbnail_url(
+                    item,
+                    first_images.get(item.pk),
+                    absolute=False,
+                    trusted_origins=origins.get(item.collection_id) or (),
+                ),
             )
         )
     return cards
@@ -339,28 +378,96 @@ _ITEM_BITS = 40
 _ITEM_MASK = (1 << _ITEM_BITS) - 1
 
 
+@dataclass(frozen=True)
+class QueryWord:
+    """A word of a normalised query: its terms with their offsets in the word (None for a
+    one-character word, looked up as a unigram)."""
+
+    text: str
+    terms: tuple[tuple[str, int | None], ...]
+
+    @classmethod
+    def of(cls, word: str) -> "QueryWord":
+        if len(word) == 1:
+            return cls(word, ((word, None),))
+        return cls(word, tuple((word[k : k + 2], k) for k in range(len(word) - 1)))
+
+
+def _query_words(key: str) -> list[QueryWord]:
+    return [QueryWord.of(word) for word in query_words([key])]
+
+
+def _rotated(alias: str, offset: int) -> str:
+    """SQL: the alias's position mask rotated back by `offset` within MASK_BITS bits (bit
+    p + offset → bit p), without the inexact flag."""
+    if offset == 0:
+        return f"({alias}.mask & {MASK_ALL})"
+    return (
+        f"((({alias}.mask & {MASK_ALL}) >> {offset}) "
+        f"| (({alias}.mask << {MASK_BITS - offset}) & {MASK_ALL}))"
+    )
+
+
+def _idf_weights(terms: list[str], counts: dict[str, int]) -> dict[str, int]:
+    items = max(_count_public_items(), *(counts.get(term, 0) for term in terms))
+    return {term: max(1, round(10 * idf(counts.get(term, 0), items))) for term in terms}
+
+
+def _count_public_items() -> int:
+    """How many items are public (BM25's N), cached for a minute: the IDF barely moves."""
+    count = cache.get("archive:public-items")
+    if count is None:
+        count = public_items().count()
+        cache.set("archive:public-items", count, 60)
+    return int(count)
+
+
 def _variant_sql(
-    terms: list[str], counts: dict[str, int], filters: SearchFilters
+    words: list[QueryWord], counts: dict[str, int], filters: SearchFilters
 ) -> tuple[str, list[Any]]:
-    """(score × 2**40 + item, facet code) of the items holding every term, in no order: the
-    rarest term's postings drive, every other term is one (term, item) index look-up per
-    driving row (CROSS JOIN keeps that order on SQLite; PostgreSQL may merge-join the covering
-    index), so the work is bounded by the rarest term. Two integers a match: fetching rows
-    costs more than finding them. Very long queries use their MAX_QUERY_TERMS rarest terms."""
+    """(score × 2**40 + item, facet code) of the items holding every word of the query as a
+    phrase, in no order. The rarest term's postings drive, every other term is one (term,
+    item) index look-up per driving row (CROSS JOIN keeps that order on SQLite; PostgreSQL may
+    merge-join the covering index), so the work is bounded by the rarest term. A word's
+    bigrams must sit at consecutive positions: the AND of their position masks, each rotated
+    back by its offset, is not zero (indexing.py). Where the masks are not exact (long
+    documents: the driving posting carries the INEXACT bit) the phrase is confirmed on the
+    stored document. The score is BM25: impacts times IDF. Two integers a match: fetching
+    rows costs more than finding them. Very long queries join their MAX_QUERY_TERMS rarest
+    terms."""
     posting = Posting._meta.db_table
+    documents = SearchDocument._meta.db_table
+    terms = list(dict.fromkeys(term for word in words for term, _offset in word.terms))
     ordered = sorted(terms, key=lambda term: (counts.get(term, 0), term))[:MAX_QUERY_TERMS]
-    where, params = _filter_sql(filters, alias="d.")
+    aliases = {term: ("d" if index == 0 else f"o{index}") for index, term in enumerate(ordered)}
+    idfs = _idf_weights(ordered, counts)
+    where, filter_params = _filter_sql(filters, alias="d.")
     joins = "".join(f" CROSS JOIN {posting} o{index}" for index in range(1, len(ordered)))
     conditions = "".join(
         f" AND o{index}.item_id = d.item_id AND o{index}.term = %s"
         for index in range(1, len(ordered))
     )
-    score = " + ".join(["d.weight", *(f"o{index}.weight" for index in range(1, len(ordered)))])
+    phrase_params: list[Any] = []
+    for word in words:
+        chain = [
+            _rotated(aliases[term], offset)
+            for term, offset in word.terms
+            if term in aliases and offset is not None and offset <= MAX_PHRASE_OFFSET
+        ]
+        if len(chain) < 2 and len(word.terms) < 2:
+            continue  # a unigram or a single bigram: being there is enough
+        conditions += (
+            f" AND ({' & '.join(chain) if chain else '1'}) != 0"  # noqa: S608
+            f" AND (d.mask < {INEXACT} OR EXISTS (SELECT 1 FROM {documents} s"
+            " WHERE s.item_id = d.item_id AND s.text LIKE %s))"
+        )
+        phrase_params.append(f"%{word.text}%")
+    score = " + ".join(f"{aliases[term]}.weight * {idfs[term]}" for term in ordered)
     sql = (
         f"SELECT CAST({score} AS BIGINT) * {1 << _ITEM_BITS} + d.item_id, d.facets "  # noqa: S608
         f"FROM {posting} d{joins} WHERE d.term = %s{conditions}{where}"
     )
-    return sql, [ordered[0], *ordered[1:], *params]
+    return sql, [ordered[0], *ordered[1:], *phrase_params, *filter_params]
 
 
 def _facet_labels(name: str, municipalities: dict[int, Municipality]) -> dict[str, str]:
@@ -405,15 +512,17 @@ MatchRow = tuple[int, int]  # score × 2**40 + item, facet code
 
 
 def _variant_rows(
-    cursor: Any, terms: list[str], counts: dict[str, int], filters: SearchFilters
+    cursor: Any, words: list[QueryWord], counts: dict[str, int], filters: SearchFilters
 ) -> list[MatchRow]:
     """Run _variant_sql. On PostgreSQL, when the terms are of similar frequency, merging their
     postings in item order (a pass over each term's range of the covering index) beats one
     index probe per row of the rarest term, but the planner, which cannot know how strongly
     the bigrams of one word go together, estimates a few rows and probes: nested loops are
     turned off for that query. A rare term with a frequent one keeps the probes."""
-    sql, params = _variant_sql(terms, counts, filters)
-    ordered = sorted(counts.get(term, 0) for term in set(terms))
+    sql, params = _variant_sql(words, counts, filters)
+    ordered = sorted(
+        counts.get(term, 0) for term in {term for word in words for term, _ in word.terms}
+    )
     merge = (
         connection.vendor == "postgresql"
         and len(ordered) > 1
@@ -429,7 +538,7 @@ def _variant_rows(
 
 
 def _multi_term_rows(
-    variants: list[list[str]], counts: dict[str, int], filters: SearchFilters
+    variants: list[list[QueryWord]], counts: dict[str, int], filters: SearchFilters
 ) -> list[MatchRow]:
     """Every match of a multi-term (or multi-variant) query, best first (score, then newer
     item), fetched once: their number is bounded by the rarest term's. An item matched by
@@ -439,8 +548,8 @@ def _multi_term_rows(
             rows = _variant_rows(cursor, variants[0], counts, filters)
         else:
             best: dict[int, MatchRow] = {}
-            for terms in variants:
-                for row in _variant_rows(cursor, terms, counts, filters):
+            for words in variants:
+                for row in _variant_rows(cursor, words, counts, filters):
                     item = row[0] & _ITEM_MASK
                     known = best.get(item)
                     if known is None or known[0] < row[0]:
@@ -487,11 +596,17 @@ def _search(
     counts facets over its FACET_WINDOW best matches (SearchResult.facets_partial)."""
     filters = filters or SearchFilters()
     normalised = query_variants(query)
-    variants = [terms for terms in (query_terms(key) for key in normalised) if terms]
+    variants = [words for words in (_query_words(key) for key in normalised) if words]
     if not variants:
         return SearchResult(query=query, total=0, page=1, pages=0, items=[])
-    counts = _term_counts({term for terms in variants for term in terms})
-    variants = [terms for terms in variants if all(counts.get(term) for term in terms)]
+    counts = _term_counts(
+        {term for words in variants for word in words for term, _offset in word.terms}
+    )
+    variants = [
+        words
+        for words in variants
+        if all(counts.get(term) for word in words for term, _offset in word.terms)
+    ]
     if not variants:
         return SearchResult(query=query, total=0, page=1, pages=0, items=[])
     page = max(page, 1)
@@ -502,8 +617,8 @@ def _search(
         limit, sql_offset = page_size, offset
     facet_rows: list[FacetRow]
     facets_partial = False
-    if len(variants) == 1 and len(variants[0]) == 1:
-        term = variants[0][0]
+    if len(variants) == 1 and len(variants[0]) == 1 and len(variants[0][0].terms) == 1:
+        term = variants[0][0].terms[0][0]
         count_sql, best, params = _single_term_sql(term, filters)
         with connection.cursor() as cursor:
             if filters.collection:  # not in the term statistics: count the postings
@@ -529,19 +644,21 @@ def _search(
             Item.objects.filter(pk__in=[row[0] for row in ranked]).values_list("pk", "search_key")
         )
 
-        def bonus(item_id: int) -> int:
+        def boost(item_id: int) -> float:
+            """The whole query is a short field (title, reading, subject …) or in one."""
             key = keys.get(item_id, "")
             lines = key.split("\n")
             if any(variant in lines for variant in normalised):
-                return 60
-            return 30 if any(variant in key for variant in normalised) else 0
+                return 2.0
+            return 1.5 if any(variant in key for variant in normalised) else 1.0
 
-        ranked = sorted(ranked, key=lambda row: (-(row[1] + bonus(row[0])), -row[0]))
+        ranked = sorted(ranked, key=lambda row: (-(row[1] * boost(row[0])), -row[0]))
         ranked = ranked[offset : offset + page_size]
     ids = [row[0] for row in ranked]
     by_id = {item.pk: item for item in Item.objects.filter(pk__in=ids).only(*CARD_FIELDS)}
     municipalities = _municipality_names()
     cards = item_cards([by_id[pk] for pk in ids if pk in by_id], municipalities)
+    cards = _with_snippets(cards, by_id, query_words(normalised))
     selected = {
         "type": filters.type,
         "era": filters.era,
@@ -579,6 +696,34 @@ def _search(
         facets=facets,
         facets_partial=facets_partial,
     )
+
+
+def _with_snippets(
+    cards: list[ItemCard], items: dict[int, Item], words: list[str]
+) -> list[ItemCard]:
+    """The cards with a snippet from what the public may read of each item: its description,
+    the open cues of its transcripts (never a closed or unconsented part) and its text."""
+    ids = [card.pk for card in cards]
+    bodies = dict(ItemText.objects.filter(item_id__in=ids).values_list("item_id", "plain_text"))
+    transcripts: dict[int, list[str]] = {}
+    segments: dict[int, list[Segment]] = {}
+    for segment in Segment.objects.filter(item_id__in=ids):
+        segments.setdefault(segment.item_id, []).append(segment)
+    for use in ItemMedia.objects.filter(item_id__in=ids, tracks__isnull=False).distinct():
+        for view in tracks_of(use, segments=segments.get(use.item_id, [])):
+            transcripts.setdefault(use.item_id, []).extend(line.text for line in view.lines)
+    result = []
+    for card in cards:
+        item = items[card.pk]
+        texts = [
+            item.description,
+            item.description_en,
+            *transcripts.get(card.pk, []),
+            bodies.get(card.pk, ""),
+            " / ".join(str(subject) for subject in item.subjects),
+        ]
+        result.append(replace(card, snippet=snippet(texts, words)))
+    return result
 
 
 def browse(*, filters: SearchFilters, page: int = 1, page_size: int = PAGE_SIZE) -> SearchResult:
@@ -691,9 +836,12 @@ def map_features(*, limit: int = 2000) -> dict[str, Any]:
 
 
 def oai_items() -> QuerySet[Item]:
-    """Every record OAI-PMH reports: public items, and tombstones of items that once were."""
+    """Every record OAI-PMH reports: public items, and tombstones of items that once were
+    (deleted, or withdrawn to draft). An embargoed item is on hold, not deleted: it is not
+    reported at all until its embargo is released (then as an update)."""
     return Item.objects.filter(
-        Q(status=Item.Status.PUBLISHED, is_deleted=False) | Q(was_public=True)
+        Q(status=Item.Status.PUBLISHED, is_deleted=False)
+        | (Q(was_public=True) & ~Q(status=Item.Status.EMBARGOED, is_deleted=False))
     )
 
 

@@ -2,13 +2,17 @@
 index, media (stored once, tiled by a task), tracks and segments. Staff actions are audited."""
 
 import hashlib
+import logging
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -24,7 +28,8 @@ from kurashi.core.geo import municipality_at
 from kurashi.core.models import Municipality, User
 from kurashi.modules.archive import facetcode, imaging
 from kurashi.modules.archive.eras import era_of, year_from_text
-from kurashi.modules.archive.indexing import IndexSource, search_key, term_weights
+from kurashi.modules.archive.external import clean_origins, is_trusted
+from kurashi.modules.archive.indexing import Document, IndexSource, document, search_key
 from kurashi.modules.archive.models import (
     Collection,
     Item,
@@ -32,12 +37,14 @@ from kurashi.modules.archive.models import (
     ItemText,
     MediaFile,
     Posting,
+    SearchDocument,
     Segment,
     Term,
     TermStat,
     Track,
 )
-from kurashi.modules.archive.webvtt import WebVttError, parse_vtt
+from kurashi.modules.archive.selectors import hidden_spans
+from kurashi.modules.archive.webvtt import WebVttError, open_cues, parse_vtt
 from kurashi.modules.archive.yomi import readings_in
 
 ITEM_FIELDS = (
@@ -68,6 +75,7 @@ ITEM_FIELDS = (
     "performed_on",
     "preserving_group",
 )
+logger = logging.getLogger(__name__)
 POSTING_BATCH = 5000
 WRITE_BATCH = 50_000
 REINDEX_CHUNK = 200
@@ -88,15 +96,20 @@ def index_source(item: Item, *, with_related: bool = True) -> IndexSource:
     if municipality is not None:
         place += [municipality.name_ja, municipality.name_kana, municipality.name_en]
     body: list[str] = []
+    body_reading: list[str] = []
     transcript: list[str] = []
     if with_related:
         text = ItemText.objects.filter(item=item).values("plain_text", "reading_text").first()
         if text:
-            body = [text["plain_text"], text["reading_text"]]
+            body = [text["plain_text"]]
+            body_reading = [text["reading_text"]]
+        # Only the cues outside closed and unconsented segments: restricted words must never
+        # reach the index (and through it the result list, the snippets or the totals).
+        hidden = hidden_spans(list(Segment.objects.filter(item=item)))
         transcript = [
             cue.text
             for track in Track.objects.filter(item_media__item=item)
-            for cue in _safe_cues(track.vtt)
+            for cue in open_cues(_safe_cues(track.vtt), hidden)
         ]
     return IndexSource(
         title=item.title,
@@ -105,12 +118,14 @@ def index_source(item: Item, *, with_related: bool = True) -> IndexSource:
         title_en=item.title_en,
         alternative_title=item.alternative_title,
         subjects=tuple(str(subject) for subject in item.subjects),
-        creators=tuple(str(name) for name in [*item.creators, *item.creators_reading]),
+        creators=tuple(str(name) for name in item.creators),
+        creators_reading=tuple(str(name) for name in item.creators_reading),
         place=tuple(part for part in place if part),
         event=tuple(part for part in (item.event_name, item.preserving_group) if part),
         description=tuple(part for part in (item.description, item.description_en) if part),
         transcript=tuple(transcript),
         body=tuple(body),
+        body_reading=tuple(body_reading),
     )
 
 
@@ -138,6 +153,7 @@ _COLUMN_TYPES = {
     "rights": "varchar",
     "municipality_id": "bigint",
     "facets": "bigint",
+    "mask": "bigint",
     "items": "integer",
 }
 
@@ -236,6 +252,13 @@ def rebuild_term_stats() -> int:
         return int(cursor.rowcount)
 
 
+def _store_document(item_id: int, indexed: Document) -> None:
+    """Keep the normalised document of an item whose position masks are not exact: the
+    phrases they admit are confirmed on it."""
+    if not indexed.is_exact:
+        SearchDocument.objects.update_or_create(item_id=item_id, defaults={"text": indexed.text})
+
+
 @transaction.atomic
 def reindex_item(item: Item) -> int:
     """Rebuild the item's postings: a public item is findable, any other has none. Returns the
@@ -250,23 +273,27 @@ def reindex_item(item: Item) -> int:
         Item.objects.filter(pk=item.pk).update(search_key=key)
         item.search_key = key
     _remove_postings([item.pk])
+    SearchDocument.objects.filter(item_id=item.pk).delete()
     if not item.is_public:
         return 0
     facets = facetcode.encode(item.type, item.era, item.rights, item.municipality_id)
+    indexed = document(source)
     postings = [
         Posting(
             term=term,
             item_id=item.pk,
-            weight=weight,
+            weight=impact,
+            mask=mask,
             type=item.type,
             era=item.era,
             rights=item.rights,
             municipality_id=item.municipality_id,
             facets=facets,
         )
-        for term, weight in term_weights(source).items()
+        for term, (impact, mask) in indexed.terms.items()
     ]
     Posting.objects.bulk_create(postings, batch_size=POSTING_BATCH)
+    _store_document(item.pk, indexed)
     _add_term_stats(
         Counter(
             _stat_key(term.term, item.type, item.era, item.rights, item.municipality_id)
@@ -281,8 +308,19 @@ def reindex_items(items: Iterable[Item]) -> int:
     """Bulk variant for new items without body text or tracks (CSV imports, synthetic loads):
     their own fields only, rows written in large batches (_write_rows). Load the items
     with select_related("municipality")."""
-    columns = ("term", "item_id", "weight", "type", "era", "rights", "municipality_id", "facets")
-    rows: list[tuple[str, int, int, str, str, str, int | None, int]] = []
+    columns = (
+        "term",
+        "item_id",
+        "weight",
+        "type",
+        "era",
+        "rights",
+        "municipality_id",
+        "facets",
+        "mask",
+    )
+    rows: list[tuple[str, int, int, str, str, str, int | None, int, int]] = []
+    documents: list[SearchDocument] = []
     keyed: list[Item] = []
     stats: Counter[StatKey] = Counter()
     written = 0
@@ -301,23 +339,28 @@ def reindex_items(items: Iterable[Item]) -> int:
         keyed.append(item)
         if item.is_public:
             facets = facetcode.encode(item.type, item.era, item.rights, item.municipality_id)
+            indexed = document(source)
             rows.extend(
                 (
                     term,
                     item.pk,
-                    weight,
+                    impact,
                     item.type,
                     item.era,
                     item.rights,
                     item.municipality_id,
                     facets,
+                    mask,
                 )
-                for term, weight in term_weights(source).items()
+                for term, (impact, mask) in indexed.terms.items()
             )
+            if not indexed.is_exact:
+                documents.append(SearchDocument(item_id=item.pk, text=indexed.text))
         if len(rows) >= POSTING_BATCH * 10:
             flush()
     flush()
     _add_term_stats(stats)
+    SearchDocument.objects.bulk_create(documents, batch_size=1000)
     Item.objects.bulk_update(keyed, ["search_key"], batch_size=1000)
     return written
 
@@ -420,6 +463,102 @@ def save_item(
         {"fields": sorted(changed)},
     )
     return item
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did (or, in a dry run, would do) to one item. `changes` maps a field to
+    (stored value, new value); `kept` maps a field a curator changed to (curated value, the
+    source's value), which the import left alone."""
+
+    source_key: str
+    title: str
+    action: str  # created | updated | unchanged | skipped
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    kept: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    reason: str = ""
+    item_id: int | None = None
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A field value as JSON can hold it (the municipality by its code)."""
+    if name == "municipality":
+        return value.code if isinstance(value, Municipality) else (value or "")
+    return value
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def import_item(
+    *,
+    collection: Collection,
+    source_key: str,
+    data: dict[str, Any],
+    publish: bool = False,
+    dry_run: bool = False,
+) -> ImportOutcome:
+    """Create or update an imported item without undoing curators' work.
+
+    A new item takes every value of `data` and is published when `publish` is true. An existing
+    item is updated only in the fields the source supplies with a value; a field is updated
+    only while it still holds what the previous import wrote (Item.imported) or is empty, so a
+    curated reading, English title or municipality is never overwritten and a source that
+    lacks a value never blanks one. Publication state is never changed by an import: a
+    withdrawn or embargoed item stays so, and a deleted item is skipped. With `dry_run`,
+    nothing is written and the outcome says what would change."""
+    title = str(data.get("title", ""))
+    item = (
+        Item.objects.filter(collection_id=collection.pk, source_key=source_key).first()
+        if collection.pk is not None
+        else None  # a dry run into a collection that does not exist yet
+    )
+    supplied = {name: value for name, value in data.items() if not _is_blank(value)}
+    if item is None:
+        changes = {name: (None, _comparable(name, value)) for name, value in supplied.items()}
+        if dry_run:
+            return ImportOutcome(source_key, title, "created", changes)
+        with transaction.atomic():
+            item = save_item(actor=None, collection=collection, source_key=source_key, data=data)
+            Item.objects.filter(pk=item.pk).update(
+                imported={name: _comparable(name, value) for name, value in supplied.items()}
+            )
+            if publish:
+                publish_item(actor=None, item=item)
+        return ImportOutcome(source_key, title, "created", changes, item_id=item.pk)
+    if item.is_deleted:
+        return ImportOutcome(source_key, item.title, "skipped", reason="deleted", item_id=item.pk)
+    updates: dict[str, Any] = {}
+    changes, kept = {}, {}
+    recorded = dict(item.imported or {})
+    for name, value in supplied.items():
+        new = _comparable(name, value)
+        current = _comparable(name, getattr(item, name))
+        if current == new:
+            recorded[name] = new
+            continue
+        if _is_blank(current) or (name in recorded and recorded[name] == current):
+            updates[name] = value
+            changes[name] = (current, new)
+            recorded[name] = new
+        else:
+            kept[name] = (current, new)
+    action = "updated" if changes else "unchanged"
+    if dry_run:
+        return ImportOutcome(source_key, item.title, action, changes, kept, item_id=item.pk)
+    with transaction.atomic():
+        if updates:
+            item = save_item(
+                actor=None,
+                collection=collection,
+                source_key=source_key,
+                data=updates,
+                item=item,
+            )
+        if recorded != item.imported:
+            Item.objects.filter(pk=item.pk).update(imported=recorded)
+    return ImportOutcome(source_key, item.title, action, changes, kept, item_id=item.pk)
 
 
 def _set_status(item: Item, status: str, embargo_until: date | None) -> None:
@@ -546,7 +685,16 @@ def ensure_collection(
     holder_en: str = "",
     source_url: str = "",
     organisation_id: int | None = None,
+    iiif_origins: Sequence[str] | None = None,
 ) -> Collection:
+    """Create or update a collection; `iiif_origins` (when given) replaces the holder origins
+    it trusts (external.clean_origins: ValidationError for one that is not an origin)."""
+    extra: dict[str, Any] = {}
+    if iiif_origins is not None:
+        try:
+            extra["iiif_origins"] = clean_origins(iiif_origins)
+        except ValueError as error:
+            raise ValidationError(str(error), code="origin") from error
     collection, _created = Collection.objects.update_or_create(
         slug=slug,
         defaults={
@@ -558,10 +706,16 @@ def ensure_collection(
             "holder_en": holder_en,
             "source_url": source_url,
             "organisation_id": organisation_id,
+            **extra,
         },
     )
     collection.full_clean()
     return collection
+
+
+def collection_preview(*, slug: str, title_ja: str, **fields: Any) -> Collection:
+    """The collection `slug` as stored, or an unsaved one (a dry run of an import)."""
+    return Collection.objects.filter(slug=slug).first() or Collection(slug=slug, title_ja=title_ja)
 
 
 @transaction.atomic
@@ -645,6 +799,67 @@ def ingest_audio(*, data: bytes, mime_type: str, duration: float) -> MediaFile:
     return media
 
 
+THUMBNAIL_SIZE = 400
+THUMBNAIL_TTL = timedelta(days=7)
+THUMBNAIL_RETRY = timedelta(hours=1)
+
+
+def thumbnail_path(url: str) -> Path:
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    return media_root() / "archive" / "thumbnails" / digest[:2] / f"{digest}.jpg"
+
+
+def _download_image(url: str, origins: Sequence[str], limit: int) -> bytes:
+    """The body of `url` (following at most three redirects, each to a trusted origin), at most
+    `limit` bytes; ValueError otherwise."""
+    with httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)) as client:
+        for _hop in range(4):
+            if not is_trusted(url, origins):
+                raise ValueError(f"not a trusted origin: {url}")
+            with client.stream("GET", url, headers={"Accept": "image/*"}) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if response.status_code != 200:
+                    raise ValueError(f"HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise ValueError(f"larger than {limit} bytes")
+                return bytes(body)
+    raise ValueError("too many redirects")
+
+
+def cached_thumbnail(*, url: str, origins: Sequence[str]) -> Path | None:
+    """A small JPEG (at most THUMBNAIL_SIZE px) of the external image `url`, fetched from a
+    trusted origin by this site and kept THUMBNAIL_TTL; None when it cannot be had (a failure
+    is retried after THUMBNAIL_RETRY, an older copy is served meanwhile). The download is
+    limited in bytes and pixels (ARCHIVE_THUMBNAIL_MAX_BYTES, 5 MB; imaging.check_image) and
+    the image is decoded and re-encoded, so nothing but pixels reaches the reader."""
+    path = thumbnail_path(url)
+    failed = path.with_suffix(".failed")
+    now = timezone.now().timestamp()
+    if path.exists() and now - path.stat().st_mtime < THUMBNAIL_TTL.total_seconds():
+        return path
+    if failed.exists() and now - failed.stat().st_mtime < THUMBNAIL_RETRY.total_seconds():
+        return path if path.exists() else None
+    limit = int(getattr(settings, "ARCHIVE_THUMBNAIL_MAX_BYTES", 5 * 1024 * 1024))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = _download_image(url, origins, limit)
+        imaging.check_image(data, max_bytes=limit, max_pixels=40_000_000)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        imaging.save_thumbnail(data, partial, THUMBNAIL_SIZE)
+        partial.replace(path)
+    except (httpx.HTTPError, ValueError, OSError) as error:
+        logger.warning("archive thumbnail %s: %s", url, error)
+        failed.touch()
+        return path if path.exists() else None
+    failed.unlink(missing_ok=True)
+    return path
+
+
 def render_tiles(*, media_id: int) -> int:
     """Render the IIIF level-0 tiles of one image (idempotent); returns the number of files."""
     media = MediaFile.objects.get(pk=media_id, kind=MediaFile.Kind.IMAGE)
@@ -693,4 +908,6 @@ def set_segments(*, item: Item, segments: Sequence[tuple[float, float, str, str]
         )
         segment.full_clean()
         segment.save()
+    Item.objects.filter(pk=item.pk).update(modified_at=timezone.now())
+    reindex_item(item)  # a part closed now leaves the index at once
     return len(segments)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/<int:pk>/", public.item_view, name="item"),
     path("items/<int:pk>/read/", public.read_view, name="read"),
     path("items/<int:pk>/manifest.json", iiif.manifest_view, name="manifest"),
+    path("items/<int:pk>/thumbnail.jpg", iiif.thumbnail_view, name="thumbnail"),
     path("items/<int:pk>/tracks/<int:track_id>.vtt", iiif.track_view, name="track"),
     path("map.geojson", public.map_geojson_view, name="map-geojson"),
     path("oai", oai.oai_view, name="oai"),

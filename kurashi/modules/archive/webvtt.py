@@ -83,3 +83,12 @@ def write_vtt(cues: Sequence[_Timed]) -> str:
         text = cue.text.replace("-->", "→").replace("<", "＜").replace(">", "＞")
         blocks += [f"{_stamp(cue.start)} --> {_stamp(cue.end)}", text, ""]
     return "\n".join(blocks)
+
+
+def open_cues[C: _Timed](cues: Sequence[C], hidden: Sequence[tuple[float, float]]) -> list[C]:
+    """The cues that overlap none of the `hidden` (start, end) spans: what the public may read,
+    hear about or find. The one rule for the page, the WebVTT file, the JSON-LD and the
+    search index, so a closed (sacred) or unconsented part never leaks through one of them."""
+    return [
+        cue for cue in cues if not any(start < cue.end and cue.start < end for start, end in hidden)
+    ]

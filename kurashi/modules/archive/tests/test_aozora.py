@@ -45,6 +45,21 @@ def test_ruby_on_katakana_and_emphasis_and_notes() -> None:
     )
 
 
+def test_ruby_after_an_unresolved_gaiji_reads_the_gaiji() -> None:
+    # 淡路人形座訪問: 小※［＃「くさかんむり／大／巳」、174-14］《つじ》 showed a raw 《つじ》
+    line = "小※［＃「くさかんむり／大／巳」、174-14］《つじ》に捨つる"
+    assert parts(line) == [
+        {"k": "t", "s": "小"},
+        {"k": "rg", "s": "「くさかんむり／大／巳」、174-14", "rt": "つじ"},
+        {"k": "t", "s": "に捨つる"},
+    ]
+    html = aozora.render_html(aozora.parse(f"題\n著者\n\n{line}\n").blocks)
+    assert "《" not in html
+    assert "<rt>つじ</rt>" in html
+    awaji = aozora.parse((AOZORA / "awaji_ningyoza.txt").read_text(encoding="utf-8"))
+    assert "《つじ》" not in str(aozora.render_html(awaji.blocks))
+
+
 def test_gaiji_resolves_jis_x_0213_and_unicode_positions() -> None:
     assert aozora.resolve_gaiji("二の字点、1-2-22") is None  # no 第3水準 marker: kept as a note
     assert aozora.resolve_gaiji("「さんずい＋猗」、第3水準1-87-6") == "漪"
@@ -93,8 +108,10 @@ def test_header_legend_and_footer_are_separated() -> None:
 @pytest.mark.django_db
 def test_all_eleven_texts_import_render_and_import_again_idempotently(client: Client) -> None:
     index = json.loads((AOZORA / "index.json").read_text(encoding="utf-8"))
-    items = imports.import_aozora_directory(AOZORA)
+    report = imports.import_aozora_directory(AOZORA)
+    items = list(Item.objects.filter(pk__in=report.items).order_by("pk"))
     assert len(items) == 11
+    assert report.count("created") == 11
     assert {item.title for item in items} == {entry["title"] for entry in index}
     for item in items:
         text = ItemText.objects.get(item=item)
@@ -112,5 +129,22 @@ def test_all_eleven_texts_import_render_and_import_again_idempotently(client: Cl
     page = client.get(f"/archive/items/{momotaro.pk}/read/").content.decode()
     assert "<ruby>家来<rp>（</rp><rt>けらい</rt><rp>）</rp></ruby>" in page
     again = imports.import_aozora_directory(AOZORA)
-    assert [item.pk for item in again] == [item.pk for item in items]
+    assert sorted(again.items) == [item.pk for item in items]
+    assert again.count("unchanged") == 11
     assert Item.objects.count() == 11
+
+
+@pytest.mark.django_db
+def test_reading_view_switches_to_vertical_writing_with_ruby(client: Client) -> None:
+    imports.import_aozora_file(
+        AOZORA / "momotaro.txt", collection=imports.aozora_collection(), metadata={}
+    )
+    item = Item.objects.get(title="桃太郎")
+    horizontal = client.get(f"/archive/items/{item.pk}/read/").content.decode()
+    assert "archive-text--vertical" not in horizontal
+    assert "?mode=vertical" in horizontal
+    vertical = client.get(f"/archive/items/{item.pk}/read/?mode=vertical").content.decode()
+    assert 'class="archive-text archive-text--vertical"' in vertical
+    assert 'tabindex="0" role="region"' in vertical  # the scrolling text is reachable by keyboard
+    assert "<ruby>家来<rp>（</rp><rt>けらい</rt><rp>）</rp></ruby>" in vertical
+    assert "?mode=horizontal" in vertical

@@ -30,7 +30,8 @@ def test_iiif_command_imports_references_once_with_mapped_rights() -> None:
             stdout=out,
             verbosity=0,
         )
-    assert "60 manifests imported." in out.getvalue()
+    assert "created 60, updated 0, unchanged 0, skipped 0" in out.getvalue()
+    assert "created 0, updated 0, unchanged 60, skipped 0" in out.getvalue()
     items = Item.objects.filter(collection__slug="ogi-nikki")
     assert items.count() == 60
     assert set(items.values_list("rights", flat=True)) == {"cc-by-nc-sa"}
@@ -70,7 +71,7 @@ def test_csv_and_aozora_commands_report(tmp_path: Path) -> None:
     )
     out, err = io.StringIO(), io.StringIO()
     call_command("archive_import_csv", str(good), stdout=out, stderr=err, verbosity=0)
-    assert "created 1, updated 0, unchanged 0, rejected lines 1" in out.getvalue()
+    assert "created 1, updated 0, unchanged 0, skipped 0, rejected lines 1" in out.getvalue()
     assert "line 3 [title]" in err.getvalue()
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"\x00\x00")

@@ -1,6 +1,7 @@
 """OAI-PMH 2.0: a real harvester (sickle, over HTTP) pages through every record with resumption
 tokens and sees deletions; every error code; formats, sets, dates, POST, escaping."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -102,7 +103,7 @@ def test_last_page_has_an_empty_token_and_tokens_are_idempotent(
         ({}, "badVerb"),
         ({"verb": "ListEverything"}, "badVerb"),
         ({"verb": "ListRecords"}, "badArgument"),
-        ({"verb": "GetRecord", "identifier": "oai:localhost:1"}, "badArgument"),
+        ({"verb": "GetRecord", "identifier": "oai:kurashi.localhost:1"}, "badArgument"),
         ({"verb": "Identify", "extra": "1"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
         (
@@ -122,14 +123,21 @@ def test_last_page_has_an_empty_token_and_tokens_are_idempotent(
         ({"verb": "ListSets", "resumptionToken": "anything"}, "badResumptionToken"),
         ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
         (
-            {"verb": "GetRecord", "identifier": "oai:localhost:999999", "metadataPrefix": "oai_dc"},
+            {
+                "verb": "GetRecord",
+                "identifier": "oai:kurashi.localhost:999999",
+                "metadataPrefix": "oai_dc",
+            },
             "idDoesNotExist",
         ),
         (
             {"verb": "GetRecord", "identifier": "urn:other:1", "metadataPrefix": "oai_dc"},
             "idDoesNotExist",
         ),
-        ({"verb": "ListMetadataFormats", "identifier": "oai:localhost:999999"}, "idDoesNotExist"),
+        (
+            {"verb": "ListMetadataFormats", "identifier": "oai:kurashi.localhost:999999"},
+            "idDoesNotExist",
+        ),
         (
             {"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2999-01-01"},
             "noRecordsMatch",
@@ -152,7 +160,9 @@ def test_error_codes(client: Client, params: dict[str, str], code: str) -> None:
 
 @pytest.mark.django_db
 def test_repeated_argument_is_a_bad_argument(client: Client) -> None:
-    response = client.get("/archive/oai?verb=Identify&verb=Identify")
+    response = client.get(
+        "/archive/oai?verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc"
+    )
     assert error_code(etree.fromstring(response.content)) == "badArgument"
 
 
@@ -228,3 +238,47 @@ def test_identify_and_dcndl_simple_carry_readings(client: Client) -> None:
     ns = {"dcndl": "http://ndl.go.jp/dcndl/terms/"}
     assert root.xpath("//dcndl:titleTranscription/text()", namespaces=ns) == ["めんぶりゅう"]
     assert root.xpath("//dcndl:creatorTranscription/text()", namespaces=ns) == ["ほぞんかい"]
+
+
+@pytest.mark.django_db
+def test_repeated_verb_is_a_bad_verb(client: Client) -> None:
+    root = oai(client, verb=["Identify", "ListSets"])  # type: ignore[arg-type]
+    assert error_code(root) == "badVerb"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("site_url", "expected"),
+    [
+        ("http://127.0.0.1:8000", "kurashi.localhost"),
+        ("http://localhost:8000", "kurashi.localhost"),
+        ("https://archive.pref.saga.example", "archive.pref.saga.example"),
+    ],
+)
+def test_repository_identifier_is_valid_by_default(
+    client: Client, settings: object, site_url: str, expected: str
+) -> None:
+    settings.SITE_URL = site_url  # type: ignore[attr-defined]
+    root = oai(client, verb="Identify")
+    ns = {"i": "http://www.openarchives.org/OAI/2.0/oai-identifier", **NS}
+    identifier = root.xpath("//i:repositoryIdentifier/text()", namespaces=ns)[0]
+    assert identifier == expected
+    # the oai-identifier schema's pattern for repositoryIdentifier
+    assert re.fullmatch(r"[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+", identifier)
+
+
+@pytest.mark.django_db
+def test_embargoed_items_are_not_reported_as_deleted(client: Client) -> None:
+    """An embargo holds an item back for a while; it is not a deletion (harvesters such as NDL
+    Search drop deleted records). Withdrawal and deletion are still reported as deletions."""
+    held = make_item("公開保留の資料")
+    services.embargo_item(actor=None, item=held, until=timezone.localdate() + timedelta(days=30))
+    withdrawn = make_item("取り下げた資料")
+    services.withdraw_item(actor=None, item=withdrawn)
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    deleted = set(root.xpath("//o:header[@status='deleted']/o:identifier/text()", namespaces=NS))
+    listed = set(root.xpath("//o:header/o:identifier/text()", namespaces=NS))
+    assert oai_identifier(held) not in listed
+    assert deleted == {oai_identifier(withdrawn)}
+    record = oai(client, verb="GetRecord", identifier=oai_identifier(held), metadataPrefix="oai_dc")
+    assert error_code(record) == "idDoesNotExist"

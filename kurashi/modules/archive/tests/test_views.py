@@ -135,7 +135,9 @@ def test_search_page_query_count_is_bounded(
 ) -> None:
     for number in range(15):
         make_item(f"浮立の記録{number}", subjects=["浮立"])
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    # fixed, whatever the number of hits: the snippets add 4 (texts, segments, tracks, holder
+    # origins), PostgreSQL 3 (SAVEPOINT, SET LOCAL jit, RELEASE)
+    with django_assert_max_num_queries(16):  # type: ignore[operator]
         assert client.get("/archive/search/?q=浮立").status_code == 200
 
 

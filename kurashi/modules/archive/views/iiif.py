@@ -1,13 +1,17 @@
 """IIIF endpoints: Presentation 3.0 manifests, Image API 3.0 level-0 info.json and the static
 tiles rendered by the tiling task, media files and WebVTT tracks. CORS open, as IIIF expects."""
 
+import functools
+import io
 import json
 import re
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_GET
+from PIL import Image
 
 from kurashi.modules.archive import iiif, selectors, services, webvtt
+from kurashi.modules.archive.external import is_trusted
 from kurashi.modules.archive.models import Item, MediaFile, Track
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -107,6 +111,38 @@ def image_view(
     response = FileResponse(resolved.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=86400, immutable"
     return _cors(response)
+
+
+@require_GET
+def thumbnail_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The cached thumbnail of a public item's external image (trusted holders only)."""
+    try:
+        item = selectors.get_public_item(pk)
+    except Item.DoesNotExist:
+        raise Http404 from None
+    origins = item.collection.iiif_origins or []
+    if not (item.thumbnail_url and is_trusted(item.thumbnail_url, origins)):
+        raise Http404
+    path = services.cached_thumbnail(url=item.thumbnail_url, origins=origins)
+    if path is None:
+        # the holder cannot be reached (or sent no usable image): a plain grey stand-in, so a
+        # result list shows no broken image; asked again after the retry delay
+        response: HttpResponseBase = HttpResponse(_placeholder(), content_type="image/png")
+        response["Cache-Control"] = (
+            f"public, max-age={int(services.THUMBNAIL_RETRY.total_seconds())}"
+        )
+        response["X-Archive-Thumbnail"] = "unavailable"
+        return response
+    response = FileResponse(path.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@functools.cache
+def _placeholder() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (150, 100), (221, 221, 221)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

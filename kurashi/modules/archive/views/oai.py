@@ -2,6 +2,7 @@
 stateless signed resumption tokens (an empty token on the last page), persistent deletions,
 GET and POST. Errors are HTTP 200 with <error code="…">, as the protocol says."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,12 +56,20 @@ class OaiError(Exception):
         self.message = message
 
 
+# The oai-identifier schema's repositoryIdentifier: a domain name with at least one dot.
+REPOSITORY_IDENTIFIER = re.compile(r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$")
+FALLBACK_NAMESPACE = "kurashi.localhost"
+
+
 def namespace_identifier() -> str:
+    """The repositoryIdentifier of the OAI identifiers: ARCHIVE_OAI_NAMESPACE, else the host
+    of SITE_URL when it is a valid one (a dotted domain name: not "localhost" nor an IP
+    address), else kurashi.localhost (development)."""
     configured = getattr(settings, "ARCHIVE_OAI_NAMESPACE", "")
     if configured:
         return str(configured)
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return host if any(char.isalpha() for char in host) else "localhost"
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    return host if REPOSITORY_IDENTIFIER.match(host) else FALLBACK_NAMESPACE
 
 
 def oai_identifier(item: Item) -> str:
@@ -391,6 +400,7 @@ def _list(response: _Response, verb: str, arguments: dict[str, str]) -> None:
 
 
 def _get_record(response: _Response, arguments: dict[str, str]) -> None:
+    services.release_embargoes()
     prefix = arguments["metadataPrefix"]
     item = _item_for(arguments["identifier"])
     if prefix not in FORMATS:
@@ -399,6 +409,8 @@ def _get_record(response: _Response, arguments: dict[str, str]) -> None:
 
 
 def _arguments(query: QueryDict) -> dict[str, str]:
+    if len(query.getlist("verb")) > 1:  # the protocol: a repeated verb is badVerb
+        raise OaiError("badVerb", "The verb argument is repeated.")
     arguments = {}
     for key in query:
         values = query.getlist(key)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from kurashi.modules.archive import aozora, iiif, selectors
 from kurashi.modules.archive.eras import Era
+from kurashi.modules.archive.external import is_trusted
 from kurashi.modules.archive.imaging import sizes
 from kurashi.modules.archive.models import Collection, Item, ItemText, MediaFile, Segment
 from kurashi.modules.archive.rights import RIGHTS_URIS, Rights, credit_line
@@ -267,7 +268,13 @@ def item_view(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             )
             image_url = image_url or selectors.thumbnail_url(item, use.media)
-    image_url = image_url or item.thumbnail_url
+    origins = list(item.collection.iiif_origins or [])
+    external_manifest = (
+        item.external_manifest_url
+        if not images and is_trusted(item.external_manifest_url, origins)
+        else ""
+    )
+    image_url = image_url or selectors.thumbnail_url(item, None, trusted_origins=origins)
     has_text = ItemText.objects.filter(item=item).exists()
     transcript = " ".join(
         line.text
@@ -283,13 +290,17 @@ def item_view(request: HttpRequest, pk: int) -> HttpResponse:
         url=page_url,
     )
     english = (get_language() or "ja").startswith("en")
-    return render(
+    response = render(
         request,
         "archive/item.html",
         {
             "item": item,
             "title": item.title_en if english and item.title_en else item.title,
             "viewers": viewers,
+            "external_manifest": external_manifest,
+            "external_preview": selectors.thumbnail_url(
+                item, None, absolute=False, trusted_origins=origins
+            ),
             "players": players,
             "segments": segments,
             "has_text": has_text,
@@ -302,6 +313,19 @@ def item_view(request: HttpRequest, pk: int) -> HttpResponse:
             "json_ld": json_ld(_item_json_ld(item, page_url, image_url, transcript)),
         },
     )
+    if external_manifest:
+        response._csp_config = _csp_with(origins)  # type: ignore[attr-defined]
+    return response
+
+
+def _csp_with(origins: list[str]) -> dict[str, Any]:
+    """The site's CSP with the holder's trusted IIIF origins allowed for images (tiles) and
+    fetches (manifest, info.json): only on the item pages of that holder's collection."""
+    configured: dict[str, Any] = settings.SECURE_CSP
+    policy: dict[str, Any] = {name: list(values) for name, values in configured.items()}
+    for directive in ("img-src", "connect-src"):
+        policy[directive] = [*policy.get(directive, []), *origins]
+    return policy
 
 
 @require_GET
@@ -319,6 +343,7 @@ def read_view(request: HttpRequest, pk: int) -> HttpResponse:
         "archive/read.html",
         {
             "item": item,
+            "vertical": request.GET.get("mode") == "vertical",
             "body": aozora.render_html(text.blocks),
             "footer": text.footer,
             "credit": credit_line(
