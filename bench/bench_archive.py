@@ -197,7 +197,9 @@ def main() -> None:
             f"server up at {server.base_url} on {server.database}; loading {args.items} items ..."
         )
         started = time.perf_counter()
-        chunk = 2_500  # one `kurashi shell` per chunk: each stays well inside its time limit (300 s)
+        chunk = (
+            2_500  # one `kurashi shell` per chunk: each stays well inside its time limit (300 s)
+        )
         # even on a loaded shared machine
         loaded: dict[str, object] = {}
         for start in range(0, args.items, chunk):
